@@ -1,0 +1,21 @@
+//! Thin safe wrappers over the DuckDB C API. This module is the only place with `unsafe`.
+//!
+//! Raw handles are wrapped once in RAII types (as rusqlite does): a [`Connection`] disconnects
+//! when the last reference goes, a [`QueryResult`] destroys its result, a [`DataChunk`] its chunk.
+//! Everything above this module sees plain Rust values: [`DuckType`] trees, typed slices of
+//! vector data, and [`DbError`]s with DuckDB's error kind.
+
+mod chunk;
+mod connection;
+mod error;
+mod extension;
+mod logical_type;
+mod statement;
+
+pub use chunk::Interval;
+pub use chunk::{DataChunk, ListEntry, Vector};
+pub use connection::{Connection, Database, InterruptHandle};
+pub use error::{DbError, ErrorKind};
+pub use extension::{register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra};
+pub use logical_type::{DecimalStorage, DuckType, EnumStorage};
+pub use statement::{Extracted, Prepared, QueryResult, ResultShape, StatementKind};

@@ -1,0 +1,304 @@
+//! Statements: extraction, preparation, streaming execution.
+
+use std::ffi::CStr;
+use std::marker::PhantomData;
+use std::ptr;
+
+use libduckdb_sys as ffi;
+
+use super::chunk::DataChunk;
+use super::connection::Connection;
+use super::error::{DbError, ErrorKind};
+use super::logical_type::{DuckType, LogicalType};
+
+/// What kind of statement DuckDB's planner says a prepared statement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Explain,
+    Prepare,
+    Create,
+    Execute,
+    Alter,
+    Transaction,
+    Copy,
+    Analyze,
+    VariableSet,
+    CreateFunction,
+    Drop,
+    Export,
+    Pragma,
+    Vacuum,
+    Call,
+    Set,
+    Load,
+    Relation,
+    Extension,
+    LogicalPlan,
+    Attach,
+    Detach,
+    Multi,
+    CopyDatabase,
+    UpdateExtensions,
+    MergeInto,
+    Invalid,
+}
+
+impl StatementKind {
+    fn from_raw(t: ffi::duckdb_statement_type) -> StatementKind {
+        use StatementKind::*;
+        match t {
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SELECT => Select,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_INSERT => Insert,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_UPDATE => Update,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPLAIN => Explain,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DELETE => Delete,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PREPARE => Prepare,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CREATE => Create,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXECUTE => Execute,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ALTER => Alter,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_TRANSACTION => Transaction,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY => Copy,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ANALYZE => Analyze,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VARIABLE_SET => VariableSet,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CREATE_FUNC => CreateFunction,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DROP => Drop,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXPORT => Export,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_PRAGMA => Pragma,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_VACUUM => Vacuum,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_CALL => Call,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_SET => Set,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_LOAD => Load,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_RELATION => Relation,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_EXTENSION => Extension,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_LOGICAL_PLAN => LogicalPlan,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_ATTACH => Attach,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_DETACH => Detach,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_MULTI => Multi,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_COPY_DATABASE => CopyDatabase,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_UPDATE_EXTENSIONS => UpdateExtensions,
+            ffi::duckdb_statement_type_DUCKDB_STATEMENT_TYPE_MERGE_INTO => MergeInto,
+            _ => Invalid,
+        }
+    }
+}
+
+fn c_string(ptr: *const std::os::raw::c_char) -> Option<String> {
+    // SAFETY: DuckDB returns either NULL or a NUL-terminated string it owns.
+    (!ptr.is_null()).then(|| unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned())
+}
+
+/// The statements DuckDB's parser found in one query text.
+pub struct Extracted<'c> {
+    conn: &'c Connection,
+    raw: ffi::duckdb_extracted_statements,
+    count: usize,
+}
+
+impl<'c> Extracted<'c> {
+    pub(crate) fn new(conn: &'c Connection, raw: ffi::duckdb_extracted_statements, count: usize) -> Self {
+        Extracted { conn, raw, count }
+    }
+
+    pub(crate) fn empty(conn: &'c Connection) -> Self {
+        Extracted {
+            conn,
+            raw: ptr::null_mut(),
+            count: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Prepare statement `index`. Binding happens here: unknown tables and columns fail now.
+    pub fn prepare(&self, index: usize) -> Result<Prepared<'c>, DbError> {
+        assert!(index < self.count);
+        let mut raw: ffi::duckdb_prepared_statement = ptr::null_mut();
+        // SAFETY: index is in range, both handles are live; `raw` is destroyed by Prepared.
+        let state = unsafe {
+            ffi::duckdb_prepare_extracted_statement(self.conn.raw(), self.raw, index as u64, &mut raw)
+        };
+        let prepared = Prepared {
+            raw,
+            _conn: PhantomData,
+        };
+        if state != ffi::duckdb_state_DuckDBSuccess {
+            // SAFETY: a failed prepare still yields a handle that carries the error.
+            let msg = c_string(unsafe { ffi::duckdb_prepare_error(raw) })
+                .unwrap_or_else(|| "prepare failed".into());
+            return Err(DbError::from_message(msg));
+        }
+        Ok(prepared)
+    }
+}
+
+impl Drop for Extracted<'_> {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            // SAFETY: created by duckdb_extract_statements, destroyed once.
+            unsafe { ffi::duckdb_destroy_extracted(&mut self.raw) };
+        }
+    }
+}
+
+/// A prepared statement on a connection.
+pub struct Prepared<'c> {
+    raw: ffi::duckdb_prepared_statement,
+    _conn: PhantomData<&'c Connection>,
+}
+
+impl<'c> Prepared<'c> {
+    pub fn kind(&self) -> StatementKind {
+        // SAFETY: live prepared statement.
+        StatementKind::from_raw(unsafe { ffi::duckdb_prepared_statement_type(self.raw) })
+    }
+
+    pub fn param_count(&self) -> usize {
+        // SAFETY: live prepared statement.
+        unsafe { ffi::duckdb_nparams(self.raw) as usize }
+    }
+
+    /// Execute and return a result that is fetched chunk by chunk as the client reads it.
+    pub fn execute_streaming(&self) -> Result<QueryResult<'c>, DbError> {
+        let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
+        // SAFETY: live prepared statement; `pending` is destroyed below on every path.
+        let state = unsafe { ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending) };
+        if state != ffi::duckdb_state_DuckDBSuccess {
+            // SAFETY: `pending` carries the error until destroyed.
+            let msg = c_string(unsafe { ffi::duckdb_pending_error(pending) });
+            unsafe { ffi::duckdb_destroy_pending(&mut pending) };
+            return Err(DbError::from_message(
+                msg.unwrap_or_else(|| "execution failed".into()),
+            ));
+        }
+        let mut result = QueryResult::empty();
+        // SAFETY: `pending` is live; `result` is destroyed by QueryResult even on failure.
+        let state = unsafe { ffi::duckdb_execute_pending(pending, result.raw_mut()) };
+        unsafe { ffi::duckdb_destroy_pending(&mut pending) };
+        if state != ffi::duckdb_state_DuckDBSuccess {
+            return Err(result.error());
+        }
+        Ok(result)
+    }
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by duckdb_prepare_extracted_statement, destroyed once (NULL-safe).
+        unsafe { ffi::duckdb_destroy_prepare(&mut self.raw) };
+    }
+}
+
+/// What a result carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultShape {
+    /// Rows for the client (SELECT, RETURNING, PRAGMA, ...).
+    Rows,
+    /// A count of rows inserted, updated or deleted.
+    ChangedRows,
+    /// Nothing (DDL, SET, transaction control).
+    Nothing,
+}
+
+/// A query result. Streaming results pull chunks from the running query on `next_chunk`;
+/// dropping the result before the end stops the query.
+pub struct QueryResult<'c> {
+    raw: Box<ffi::duckdb_result>,
+    _conn: PhantomData<&'c Connection>,
+}
+
+// SAFETY: a result belongs to one connection and is used by the thread that owns the connection.
+unsafe impl Send for QueryResult<'_> {}
+
+impl<'c> QueryResult<'c> {
+    pub(crate) fn empty() -> Self {
+        // SAFETY: duckdb_result is a plain C struct for which all-zero is the "no result" value
+        // that duckdb_destroy_result accepts.
+        QueryResult {
+            raw: Box::new(unsafe { std::mem::zeroed() }),
+            _conn: PhantomData,
+        }
+    }
+
+    pub(crate) fn raw_mut(&mut self) -> *mut ffi::duckdb_result {
+        &mut *self.raw
+    }
+
+    pub(crate) fn error(&mut self) -> DbError {
+        // SAFETY: the result struct is initialized (possibly zeroed) and owned by us.
+        let kind = ErrorKind::from_raw(unsafe { ffi::duckdb_result_error_type(self.raw_mut()) });
+        let msg = c_string(unsafe { ffi::duckdb_result_error(self.raw_mut()) })
+            .unwrap_or_else(|| "query failed".to_string());
+        let mut err = DbError::from_message(msg);
+        if kind != ErrorKind::Other {
+            err.kind = kind;
+        }
+        err
+    }
+
+    pub fn column_count(&mut self) -> usize {
+        // SAFETY: live result.
+        unsafe { ffi::duckdb_column_count(self.raw_mut()) as usize }
+    }
+
+    pub fn column_name(&mut self, col: usize) -> String {
+        // SAFETY: live result; col < column_count (DuckDB returns NULL otherwise).
+        c_string(unsafe { ffi::duckdb_column_name(self.raw_mut(), col as u64) }).unwrap_or_default()
+    }
+
+    pub fn column_type(&mut self, col: usize) -> DuckType {
+        // SAFETY: live result; the logical type is owned and destroyed by LogicalType.
+        let lt =
+            LogicalType::from_raw(unsafe { ffi::duckdb_column_logical_type(self.raw_mut(), col as u64) });
+        lt.to_duck_type()
+    }
+
+    pub fn kind(&self) -> StatementKind {
+        // SAFETY: live result (passed by value, as the C API takes it).
+        StatementKind::from_raw(unsafe { ffi::duckdb_result_statement_type(*self.raw) })
+    }
+
+    pub fn shape(&self) -> ResultShape {
+        // SAFETY: live result (passed by value, as the C API takes it).
+        match unsafe { ffi::duckdb_result_return_type(*self.raw) } {
+            ffi::duckdb_result_type_DUCKDB_RESULT_TYPE_CHANGED_ROWS => ResultShape::ChangedRows,
+            ffi::duckdb_result_type_DUCKDB_RESULT_TYPE_QUERY_RESULT => ResultShape::Rows,
+            _ => ResultShape::Nothing,
+        }
+    }
+
+    /// Rows inserted, updated or deleted (for DML statements).
+    pub fn rows_changed(&mut self) -> u64 {
+        // SAFETY: live result.
+        unsafe { ffi::duckdb_rows_changed(self.raw_mut()) }
+    }
+
+    /// The next chunk of rows, `None` at the end. An error raised while the query runs (including
+    /// an interrupt) surfaces here.
+    pub fn next_chunk(&mut self) -> Result<Option<DataChunk<'_>>, DbError> {
+        // SAFETY: live result; the chunk is owned by DataChunk and destroyed there.
+        let chunk = unsafe { ffi::duckdb_fetch_chunk(*self.raw) };
+        if chunk.is_null() {
+            // SAFETY: live result.
+            let has_error = !unsafe { ffi::duckdb_result_error(self.raw_mut()) }.is_null();
+            return if has_error { Err(self.error()) } else { Ok(None) };
+        }
+        Ok(Some(DataChunk::from_raw(chunk)))
+    }
+}
+
+impl Drop for QueryResult<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned result, destroyed once; all-zero results are accepted.
+        unsafe { ffi::duckdb_destroy_result(self.raw_mut()) };
+    }
+}

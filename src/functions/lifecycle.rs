@@ -1,0 +1,171 @@
+//! `pgwire_start`, `pgwire_stop`, `pgwire_status`.
+
+use super::{opt_text, text, timestamp, Params, SqlFunction};
+use crate::db::{Cell, ColumnKind};
+use crate::error::{sqlstate, PgError};
+use crate::server::config::parse_duration;
+use crate::server::{Instance, ServerConfig};
+
+pub struct Start;
+
+fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, PgError> {
+    match params.get(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(invalid(name, &v)),
+    }
+}
+
+fn invalid(name: &str, value: &str) -> PgError {
+    PgError::new(
+        sqlstate::INVALID_PARAMETER_VALUE,
+        format!("invalid value for {name}: \"{value}\""),
+    )
+}
+
+impl SqlFunction for Start {
+    const NAME: &'static str = "pgwire_start";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        &[
+            ("host", ColumnKind::Varchar),
+            ("port", ColumnKind::Integer),
+            ("tls", ColumnKind::Boolean),
+            ("user", ColumnKind::Varchar),
+            ("password", ColumnKind::Varchar),
+            ("connection_string", ColumnKind::Varchar),
+        ]
+    }
+
+    fn parameters() -> &'static [ColumnKind] {
+        &[]
+    }
+
+    fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
+        &[
+            ("port", ColumnKind::Integer),
+            ("host", ColumnKind::Varchar),
+            ("max_connections", ColumnKind::Integer),
+            ("connect_timeout", ColumnKind::Varchar),
+            ("allow_plain_password_remote", ColumnKind::Boolean),
+            ("user", ColumnKind::Varchar),
+            ("password", ColumnKind::Varchar),
+        ]
+    }
+
+    fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        let mut config = ServerConfig::default();
+        // `pgwire_start(5432)` as well as `pgwire_start(port := 5432)`.
+        if let Some(port) = params.get("port").or(args.first()) {
+            config.port = port.parse().map_err(|_| invalid("port", port))?;
+        }
+        if let Some(host) = params.get("host") {
+            config.host = host.clone();
+        }
+        if let Some(n) = params.get("max_connections") {
+            config.max_connections = n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("max_connections", n))?;
+        }
+        if let Some(t) = params.get("connect_timeout") {
+            config.connect_timeout =
+                parse_duration(t).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e))?;
+        }
+        config.allow_plain_password_remote = bool_param(params, "allow_plain_password_remote", false)?;
+        let owner = params.get("user").cloned().unwrap_or_else(|| "duckdb".into());
+        let report = instance.start(config, (owner, params.get("password").cloned()))?;
+        Ok(vec![vec![
+            text(report.host),
+            Cell::Int(report.port as i64),
+            Cell::Bool(report.tls),
+            opt_text(report.user),
+            opt_text(report.password),
+            text(report.connection_string),
+        ]])
+    }
+}
+
+/// Overloads with a positional port.
+pub struct StartOnPort;
+
+impl SqlFunction for StartOnPort {
+    const NAME: &'static str = "pgwire_start";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        Start::columns()
+    }
+
+    fn parameters() -> &'static [ColumnKind] {
+        &[ColumnKind::Integer]
+    }
+
+    fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
+        Start::named_parameters()
+    }
+
+    fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        Start::run(instance, params, args)
+    }
+}
+
+pub struct Stop;
+
+impl SqlFunction for Stop {
+    const NAME: &'static str = "pgwire_stop";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        &[("stopped", ColumnKind::Boolean)]
+    }
+
+    fn run(instance: &Instance, _: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        if !instance.stop() {
+            return Err(
+                PgError::new(sqlstate::INVALID_PARAMETER_VALUE, "pgwire is not running")
+                    .with_hint("Start it with pgwire_start()."),
+            );
+        }
+        Ok(vec![vec![Cell::Bool(true)]])
+    }
+}
+
+pub struct Status;
+
+impl SqlFunction for Status {
+    const NAME: &'static str = "pgwire_status";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        &[
+            ("running", ColumnKind::Boolean),
+            ("host", ColumnKind::Varchar),
+            ("port", ColumnKind::Integer),
+            ("started_at", ColumnKind::TimestampTz),
+            ("live_sessions", ColumnKind::BigInt),
+            ("connections_accepted", ColumnKind::BigInt),
+            ("connections_refused", ColumnKind::BigInt),
+            ("queries", ColumnKind::BigInt),
+            ("bytes_sent", ColumnKind::BigInt),
+            ("pool_idle", ColumnKind::BigInt),
+            ("pool_retired", ColumnKind::BigInt),
+        ]
+    }
+
+    fn run(instance: &Instance, _: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        let s = instance.status();
+        Ok(vec![vec![
+            Cell::Bool(s.running),
+            opt_text(s.host),
+            s.port.map(|p| Cell::Int(p as i64)).unwrap_or(Cell::Null),
+            s.started_at.map(timestamp).unwrap_or(Cell::Null),
+            Cell::Int(s.live_sessions as i64),
+            Cell::Int(s.accepted as i64),
+            Cell::Int(s.refused as i64),
+            Cell::Int(s.queries as i64),
+            Cell::Int(s.bytes_sent as i64),
+            Cell::Int(instance.pool.idle_count() as i64),
+            Cell::Int(instance.pool.retired() as i64),
+        ]])
+    }
+}

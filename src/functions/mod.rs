@@ -1,0 +1,150 @@
+//! The SQL surface: table functions that start, stop and inspect the server.
+//!
+//! Each function is a small [`SqlFunction`] impl; [`TableFn`] adapts it to DuckDB's table
+//! function interface. Side effects happen in the execute step, once: some hosts (Python's
+//! `con.sql()`) bind a table function twice.
+
+mod lifecycle;
+mod sessions;
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use duckdb::core::DataChunkHandle;
+use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
+
+use crate::db::{register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra};
+use crate::error::PgError;
+use crate::server::Instance;
+
+/// Named parameters as the user wrote them, as text (`NULL` is absent).
+pub type Params = HashMap<String, String>;
+
+/// A table function of ours.
+pub trait SqlFunction: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn columns() -> &'static [(&'static str, ColumnKind)];
+    fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
+        &[]
+    }
+    /// Positional parameters, in order.
+    fn parameters() -> &'static [ColumnKind] {
+        &[]
+    }
+    /// Do the work and return the rows. Runs once per query.
+    fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError>;
+}
+
+pub struct Bound {
+    params: Params,
+    args: Vec<String>,
+}
+
+/// Rows computed on the first execute call, then handed out chunk by chunk.
+pub struct Produced {
+    rows: Mutex<Option<Vec<Vec<Cell>>>>,
+    next: AtomicUsize,
+}
+
+pub struct TableFn<F: SqlFunction>(PhantomData<F>);
+
+const CHUNK_ROWS: usize = 2048;
+
+impl<F: SqlFunction> VTab for TableFn<F> {
+    type InitData = Produced;
+    type BindData = Bound;
+
+    fn bind(bind: &BindInfo) -> Result<Bound, Box<dyn std::error::Error>> {
+        for (name, kind) in F::columns() {
+            bind.add_result_column(name, kind.logical_type());
+        }
+        let mut params = Params::new();
+        for (name, _) in F::named_parameters() {
+            if let Some(value) = bind.get_named_parameter(name) {
+                if !value.is_null() {
+                    params.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        let args = (0..bind.get_parameter_count())
+            .map(|i| bind.get_parameter(i).to_string())
+            .collect();
+        Ok(Bound { params, args })
+    }
+
+    fn init(_: &InitInfo) -> Result<Produced, Box<dyn std::error::Error>> {
+        Ok(Produced {
+            rows: Mutex::new(None),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    fn func(
+        info: &TableFunctionInfo<Self>,
+        output: &mut DataChunkHandle,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let produced = info.get_init_data();
+        let mut rows = produced.rows.lock().unwrap_or_else(|e| e.into_inner());
+        if rows.is_none() {
+            let instance: &Arc<Instance> = info.extra();
+            let bound = info.get_bind_data();
+            let result = F::run(instance, &bound.params, &bound.args).map_err(|e| match &e.hint {
+                Some(hint) => format!("{} ({})", e.message, hint),
+                None => e.message.clone(),
+            })?;
+            *rows = Some(result);
+        }
+        let all = rows.as_ref().map(Vec::as_slice).unwrap_or_default();
+        let start = produced.next.load(Ordering::Relaxed).min(all.len());
+        let batch = &all[start..(start + CHUNK_ROWS).min(all.len())];
+        for (r, row) in batch.iter().enumerate() {
+            for (c, ((_, kind), cell)) in F::columns().iter().zip(row).enumerate() {
+                write_cell(output, c, *kind, r, cell);
+            }
+        }
+        output.set_len(batch.len());
+        produced.next.store(start + batch.len(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn named_parameters() -> Option<Vec<(String, duckdb::core::LogicalTypeHandle)>> {
+        Some(
+            F::named_parameters()
+                .iter()
+                .map(|(n, k)| (n.to_string(), k.logical_type()))
+                .collect(),
+        )
+    }
+
+    fn parameters() -> Option<Vec<duckdb::core::LogicalTypeHandle>> {
+        Some(F::parameters().iter().map(|k| k.logical_type()).collect())
+    }
+}
+
+/// Register every SQL function, each reaching `instance` as its extra info.
+pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(), duckdb::Error> {
+    register_table_function::<TableFn<lifecycle::Start>, _>(conn, lifecycle::Start::NAME, instance)?;
+    register_table_function::<TableFn<lifecycle::Stop>, _>(conn, lifecycle::Stop::NAME, instance)?;
+    register_table_function::<TableFn<lifecycle::Status>, _>(conn, lifecycle::Status::NAME, instance)?;
+    register_table_function::<TableFn<sessions::Sessions>, _>(conn, sessions::Sessions::NAME, instance)?;
+    Ok(())
+}
+
+/// Microseconds since the epoch, as TIMESTAMPTZ cells hold them.
+pub fn timestamp(t: SystemTime) -> Cell {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => Cell::Timestamp(d.as_micros() as i64),
+        Err(_) => Cell::Null,
+    }
+}
+
+pub fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
+    s.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null)
+}

@@ -1,0 +1,71 @@
+//! pgwire: a DuckDB extension that serves the PostgreSQL wire protocol from inside the host
+//! process, on the host's own database instance.
+//!
+//! Flow: socket → `protocol` → `session` → DuckDB (`db`) → `types` encoders → socket.
+//! `server` owns the runtime, pool and lifecycle; `functions` is the SQL surface;
+//! `metadata` keeps users. See DESIGN.md in the shared folder for the decisions behind it.
+
+pub mod db;
+pub mod error;
+pub mod functions;
+pub mod internal_sql;
+pub mod metadata;
+pub mod protocol;
+pub mod server;
+pub mod session;
+pub mod types;
+
+use std::sync::{Arc, OnceLock};
+
+use db::Database;
+use internal_sql::query_rows;
+use metadata::Metadata;
+use server::pool::Pool;
+use server::{start_watchdog, Instance};
+
+/// Connections opened at LOAD for sessions, unless `PGWIRE_MAX_CONNECTIONS` says otherwise.
+const DEFAULT_POOL_SIZE: usize = 256;
+
+static DUCKDB_VERSION: OnceLock<String> = OnceLock::new();
+
+/// The host's DuckDB version (e.g. `v1.5.6`), read at LOAD.
+pub fn duckdb_version() -> &'static str {
+    DUCKDB_VERSION.get().map(String::as_str).unwrap_or("unknown")
+}
+
+fn pool_size() -> Result<usize, String> {
+    match std::env::var("PGWIRE_MAX_CONNECTIONS") {
+        Err(_) => Ok(DEFAULT_POOL_SIZE),
+        Ok(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| format!("PGWIRE_MAX_CONNECTIONS must be a number from 1 to 10000, not \"{v}\"")),
+    }
+}
+
+/// Called from the entrypoint while the host's database handle is valid: open every connection
+/// we will need, then register the SQL functions.
+pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = Pool::open(db, pool_size()?)?;
+    let metadata_conn = db.connect()?;
+    let watchdog_conn = db.connect()?;
+
+    let facts = query_rows(&metadata_conn, "SELECT version(), current_database()")?;
+    let (version, catalog) = match facts.as_slice() {
+        [row] => (
+            row[0].clone().unwrap_or_default(),
+            row[1].clone().unwrap_or_default(),
+        ),
+        _ => return Err("could not read the host database's name".into()),
+    };
+    let _ = DUCKDB_VERSION.set(version);
+
+    let metadata = Metadata::new(metadata_conn, &catalog);
+    let instance = Arc::new(Instance::new(pool, metadata, catalog));
+    functions::register(registrar, &instance)?;
+    // Our connections outside the pool: metadata and the watchdog's own.
+    start_watchdog(&instance, watchdog_conn, 2)?;
+    Ok(())
+}

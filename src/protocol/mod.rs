@@ -1,0 +1,267 @@
+//! The PostgreSQL wire protocol: one task per client connection, from the first byte to close.
+
+pub mod codec;
+mod startup;
+pub mod tag;
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use pgwire_proto::messages::PgWireFrontendMessage;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use crate::db::Connection;
+use crate::error::{sqlstate, PgError};
+use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
+use crate::server::{Phase, ServerContext};
+use crate::session::executor::{run_simple_query, StatementObserver};
+use crate::session::output::Output;
+use crate::session::TxnState;
+use codec::{MessageReader, MessageWriter};
+use startup::Opening;
+
+/// Pieces of result in flight between a running statement and the socket. Small on purpose:
+/// a slow client holds back the query (backpressure), it never makes us buffer a whole result.
+const RESULT_CHANNEL_PIECES: usize = 4;
+
+/// Counts a connection as open for as long as it lives (admission control).
+struct OpenGuard<'a>(&'a ServerContext);
+
+impl Drop for OpenGuard<'_> {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serve one client connection until it closes.
+pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>) {
+    Stats::add(&ctx.stats.accepted, 1);
+    ctx.open_connections.fetch_add(1, Ordering::SeqCst);
+    let _open = OpenGuard(&ctx);
+    let (read_half, write_half) = socket.into_split();
+    let mut reader = MessageReader::new(read_half);
+    let mut writer = MessageWriter::new(write_half);
+
+    let opening = tokio::time::timeout(
+        ctx.config.connect_timeout,
+        startup::open(&mut reader, &mut writer, addr, &ctx),
+    );
+    let login = match opening.await {
+        Ok(Ok(Opening::Session(login))) => login,
+        Ok(Ok(Opening::Done)) => return writer.shutdown().await,
+        Ok(Err(e)) => {
+            writer.error(&e);
+            return writer.shutdown().await;
+        }
+        // PostgreSQL closes silently when authentication takes too long.
+        Err(_) => return writer.shutdown().await,
+    };
+
+    let Some(conn) = ctx.pool.acquire() else {
+        Stats::add(&ctx.stats.refused, 1);
+        writer.error(&PgError::fatal(
+            sqlstate::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        ));
+        return writer.shutdown().await;
+    };
+    let info = ctx.registry.register(NewSession {
+        user: login.user.clone(),
+        workspace: login.workspace.clone(),
+        client_addr: addr,
+        application_name: login.application_name.clone(),
+        interrupt: conn.interrupt_handle(),
+    });
+    // Timestamps with time zone are shown in UTC, the TimeZone we report; DuckDB's own casts
+    // should agree. (Reset with the connection when the session ends.)
+    let conn = match tokio::task::spawn_blocking(move || {
+        let _ = conn.execute("SET TimeZone = 'UTC'");
+        conn
+    })
+    .await
+    {
+        Ok(conn) => conn,
+        Err(_) => {
+            ctx.registry.deregister(info.id);
+            return writer.shutdown().await;
+        }
+    };
+    startup::welcome(&mut writer, &login, info.id, info.secret);
+    writer.ready_for_query(TxnState::Idle.status());
+
+    let mut session = Session {
+        conn: Some(conn),
+        txn: TxnState::Idle,
+        info: Arc::clone(&info),
+        ctx: Arc::clone(&ctx),
+    };
+    if writer.flush().await.is_ok() {
+        session.run(&mut reader, &mut writer).await;
+    }
+    writer.shutdown().await;
+    session.finish().await;
+}
+
+struct Session {
+    /// `None` only while a statement runs on a blocking thread, or after a crash lost it.
+    conn: Option<Connection>,
+    txn: TxnState,
+    info: Arc<SessionInfo>,
+    ctx: Arc<ServerContext>,
+}
+
+/// Reports statement starts to the registry, from the executor's thread.
+struct Observer(Arc<SessionInfo>);
+
+impl StatementObserver for Observer {
+    fn statement_started(&self, text: &str) {
+        self.0.begin_query(text);
+    }
+}
+
+impl Session {
+    async fn run<R, W>(&mut self, reader: &mut MessageReader<R>, writer: &mut MessageWriter<W>)
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let mut phase = self.ctx.phase.clone();
+        let mut skipping_to_sync = false;
+        loop {
+            if *phase.borrow() != Phase::Running {
+                writer.error(&PgError::fatal(
+                    sqlstate::ADMIN_SHUTDOWN,
+                    "terminating connection due to administrator command",
+                ));
+                return;
+            }
+            let msg = tokio::select! {
+                msg = reader.next() => msg,
+                _ = phase.changed() => continue,
+            };
+            let msg = match msg {
+                Ok(Some(msg)) => msg,
+                Ok(None) => return,
+                Err(e) => {
+                    writer.error(&e);
+                    return;
+                }
+            };
+            match msg {
+                PgWireFrontendMessage::Query(query) => {
+                    if !self.simple_query(query.query, writer).await {
+                        return;
+                    }
+                }
+                PgWireFrontendMessage::Terminate(_) => return,
+                PgWireFrontendMessage::Sync(_) => {
+                    skipping_to_sync = false;
+                    writer.ready_for_query(self.txn.status());
+                    if writer.flush().await.is_err() {
+                        return;
+                    }
+                }
+                PgWireFrontendMessage::Flush(_) => {
+                    if writer.flush().await.is_err() {
+                        return;
+                    }
+                }
+                PgWireFrontendMessage::Parse(_)
+                | PgWireFrontendMessage::Bind(_)
+                | PgWireFrontendMessage::Describe(_)
+                | PgWireFrontendMessage::Execute(_)
+                | PgWireFrontendMessage::Close(_) => {
+                    // After an error the protocol discards messages until Sync.
+                    if !skipping_to_sync {
+                        skipping_to_sync = true;
+                        writer.error(&PgError::new(
+                            sqlstate::FEATURE_NOT_SUPPORTED,
+                            "the extended query protocol is not supported yet",
+                        ));
+                    }
+                }
+                PgWireFrontendMessage::CopyData(_)
+                | PgWireFrontendMessage::CopyDone(_)
+                | PgWireFrontendMessage::CopyFail(_) => {}
+                _ => {
+                    writer.error(&PgError::fatal(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        "unexpected message",
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Run a Query message. Returns false when the session must end.
+    async fn simple_query<W: AsyncWrite + Unpin>(
+        &mut self,
+        sql: String,
+        writer: &mut MessageWriter<W>,
+    ) -> bool {
+        let Some(conn) = self.conn.take() else {
+            return false;
+        };
+        Stats::add(&self.ctx.stats.queries, 1);
+        self.info.begin_query(&sql);
+        let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
+        let txn = self.txn;
+        let observer = Observer(Arc::clone(&self.info));
+        let task = tokio::task::spawn_blocking(move || {
+            let mut out = Output::new(tx);
+            let outcome = run_simple_query(&conn, &sql, txn, &mut out, &observer);
+            let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
+            (conn, outcome)
+        });
+
+        let mut client_gone = false;
+        while let Some(piece) = rx.recv().await {
+            if writer.write_encoded(&piece).await.is_err() {
+                // The client left mid-result: stop the statement, then drain what is in flight.
+                client_gone = true;
+                self.info.interrupt();
+                rx.close();
+                continue;
+            }
+            Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
+        }
+        let (conn, outcome) = match task.await {
+            Ok(done) => done,
+            // A panic in the executor: the connection went down with it; end the session.
+            Err(_) => {
+                writer.error(&PgError::fatal(
+                    sqlstate::INTERNAL_ERROR,
+                    "internal error while running the statement",
+                ));
+                return false;
+            }
+        };
+        self.conn = Some(conn);
+        let Ok(txn) = outcome else { return false };
+        self.txn = txn;
+        if client_gone {
+            return false;
+        }
+        self.info.set_activity(match txn {
+            TxnState::Idle => Activity::Idle,
+            TxnState::InBlock => Activity::IdleInTransaction,
+            TxnState::Failed => Activity::IdleInFailedTransaction,
+        });
+        writer.ready_for_query(txn.status());
+        writer.flush().await.is_ok()
+    }
+
+    /// Give the connection back to the pool (after its reset) and leave the registry.
+    async fn finish(self) {
+        if let Some(conn) = self.conn {
+            let pool = Arc::clone(&self.ctx.pool);
+            let _ = tokio::task::spawn_blocking(move || pool.release(conn)).await;
+        }
+        self.ctx.registry.deregister(self.info.id);
+    }
+}

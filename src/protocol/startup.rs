@@ -1,0 +1,197 @@
+//! The start of a connection: SSL negotiation, cancel requests, the startup packet, password
+//! authentication, admission, and the parameters PostgreSQL reports to a new session.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use pgwire_proto::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
+use pgwire_proto::messages::{PgWireBackendMessage, PgWireFrontendMessage, SslNegotiationMetaMessage};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::codec::{MessageReader, MessageWriter};
+use crate::error::{sqlstate, PgError};
+use crate::metadata::{login_failed, password};
+use crate::server::registry::Stats;
+use crate::server::ServerContext;
+
+/// Who logged in, and what they asked for in the startup packet.
+pub struct Login {
+    pub user: String,
+    pub workspace: Option<String>,
+    pub application_name: String,
+}
+
+/// How the connection's first exchange ended.
+pub enum Opening {
+    /// An authenticated client that wants a session.
+    Session(Login),
+    /// A cancel request (handled) or a client that left: close without a session.
+    Done,
+}
+
+/// Negotiate, read the startup packet and authenticate. Errors are FATAL: the caller sends them
+/// and closes the connection.
+pub async fn open<R, W>(
+    reader: &mut MessageReader<R>,
+    writer: &mut MessageWriter<W>,
+    addr: SocketAddr,
+    ctx: &ServerContext,
+) -> Result<Opening, PgError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let startup = loop {
+        let Some(msg) = reader.next().await? else {
+            return Ok(Opening::Done);
+        };
+        match msg {
+            PgWireFrontendMessage::SslNegotiation(SslNegotiationMetaMessage::PostgresSsl(_))
+            | PgWireFrontendMessage::SslNegotiation(SslNegotiationMetaMessage::PostgresGss(_)) => {
+                // No TLS on this listener: 'N', and the client goes on in plain text (or leaves).
+                if reader.has_buffered() {
+                    return Err(PgError::fatal(
+                        sqlstate::PROTOCOL_VIOLATION,
+                        "unexpected data after SSL request",
+                    ));
+                }
+                writer.write_byte(b'N').await.map_err(|_| closed())?;
+            }
+            PgWireFrontendMessage::SslNegotiation(SslNegotiationMetaMessage::None) => {
+                reader.context.awaiting_frontend_ssl = false;
+            }
+            PgWireFrontendMessage::CancelRequest(cancel) => {
+                if let SecretKey::I32(secret) = cancel.secret_key {
+                    if let Some(session) = ctx.registry.get(cancel.pid) {
+                        if session.secret == secret {
+                            session.interrupt();
+                        }
+                    }
+                }
+                return Ok(Opening::Done);
+            }
+            PgWireFrontendMessage::Startup(startup) => break startup,
+            _ => {
+                return Err(PgError::fatal(
+                    sqlstate::PROTOCOL_VIOLATION,
+                    "expected a startup packet",
+                ))
+            }
+        }
+    };
+    reader.context.awaiting_frontend_ssl = false;
+    reader.context.awaiting_frontend_startup = false;
+
+    let params = startup.parameters;
+    let user = params.get("user").cloned().unwrap_or_default();
+    if user.is_empty() {
+        return Err(PgError::fatal(
+            sqlstate::INVALID_AUTHORIZATION,
+            "no PostgreSQL user name specified in startup packet",
+        ));
+    }
+
+    if ctx.open_connections.load(Ordering::SeqCst) > ctx.config.max_connections {
+        Stats::add(&ctx.stats.refused, 1);
+        return Err(PgError::fatal(
+            sqlstate::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        ));
+    }
+
+    // Cleartext passwords travel only where nobody can read them: loopback (TLS comes later).
+    if !addr.ip().is_loopback() && !ctx.config.allow_plain_password_remote {
+        Stats::add(&ctx.stats.refused, 1);
+        return Err(PgError::fatal(
+            sqlstate::INVALID_AUTHORIZATION,
+            format!(
+                "password authentication over a plain connection from {} is not allowed",
+                addr.ip()
+            ),
+        )
+        .with_hint("Connect over TLS, or start the server with allow_plain_password_remote := true."));
+    }
+
+    writer.message(PgWireBackendMessage::Authentication(
+        Authentication::CleartextPassword,
+    ));
+    writer.flush().await.map_err(|_| closed())?;
+    let given = match reader.next().await? {
+        Some(PgWireFrontendMessage::PasswordMessageFamily(p)) => {
+            p.into_password()
+                .map_err(|_| PgError::fatal(sqlstate::PROTOCOL_VIOLATION, "expected a password message"))?
+                .password
+        }
+        Some(_) => {
+            return Err(PgError::fatal(
+                sqlstate::PROTOCOL_VIOLATION,
+                "expected a password message",
+            ))
+        }
+        None => return Ok(Opening::Done),
+    };
+
+    let record = {
+        let metadata = ctx.metadata.clone();
+        let name = user.clone();
+        // Lookup and argon2 are slow on purpose: keep them off the I/O threads.
+        tokio::task::spawn_blocking(move || {
+            let record = metadata.find_user(&name)?;
+            Ok::<_, PgError>(record.filter(|r| !r.expired && password::verify(&given, &r.password_hash)))
+        })
+        .await
+        .map_err(|_| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
+    };
+    let Some(record) = record else {
+        Stats::add(&ctx.stats.refused, 1);
+        return Err(login_failed(&user));
+    };
+
+    Ok(Opening::Session(Login {
+        user: record.name,
+        workspace: record.workspace,
+        application_name: params.get("application_name").cloned().unwrap_or_default(),
+    }))
+}
+
+fn closed() -> PgError {
+    PgError::fatal(sqlstate::CONNECTION_FAILURE, "connection closed")
+}
+
+/// AuthenticationOk, the ParameterStatus set PostgreSQL sends, and BackendKeyData.
+pub fn welcome<W: AsyncWrite + Unpin>(writer: &mut MessageWriter<W>, login: &Login, pid: i32, secret: i32) {
+    writer.message(PgWireBackendMessage::Authentication(Authentication::Ok));
+    let server_version = format!(
+        "15.0 (DuckDB {}, pgwire {})",
+        crate::duckdb_version(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let params: [(&str, &str); 13] = [
+        ("application_name", &login.application_name),
+        ("client_encoding", "UTF8"),
+        ("DateStyle", "ISO, MDY"),
+        ("default_transaction_read_only", "off"),
+        ("in_hot_standby", "off"),
+        ("integer_datetimes", "on"),
+        ("IntervalStyle", "postgres"),
+        (
+            "is_superuser",
+            if login.workspace.is_none() { "on" } else { "off" },
+        ),
+        ("server_encoding", "UTF8"),
+        ("server_version", &server_version),
+        ("session_authorization", &login.user),
+        ("standard_conforming_strings", "on"),
+        ("TimeZone", "UTC"),
+    ];
+    for (name, value) in params {
+        writer.message(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+            name.into(),
+            value.into(),
+        )));
+    }
+    writer.message(PgWireBackendMessage::BackendKeyData(BackendKeyData::new(
+        pid,
+        SecretKey::I32(secret),
+    )));
+}

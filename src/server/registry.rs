@@ -1,0 +1,167 @@
+//! Live sessions and server counters, as `pgwire_status()` and `pgwire_sessions()` show them.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::db::InterruptHandle;
+
+/// Counters since the server started.
+#[derive(Default)]
+pub struct Stats {
+    pub accepted: AtomicU64,
+    pub refused: AtomicU64,
+    pub queries: AtomicU64,
+    pub bytes_sent: AtomicU64,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// What a session is doing, in `pg_stat_activity`'s words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Active,
+    IdleInTransaction,
+    IdleInFailedTransaction,
+}
+
+impl Activity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activity::Idle => "idle",
+            Activity::Active => "active",
+            Activity::IdleInTransaction => "idle in transaction",
+            Activity::IdleInFailedTransaction => "idle in transaction (aborted)",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub activity: Activity,
+    pub query: String,
+    pub last_activity: SystemTime,
+    pub query_count: u64,
+}
+
+/// One live, authenticated session.
+pub struct SessionInfo {
+    pub id: i32,
+    pub secret: i32,
+    pub user: String,
+    pub workspace: Option<String>,
+    pub client_addr: SocketAddr,
+    pub application_name: String,
+    pub connected_at: SystemTime,
+    interrupt: InterruptHandle,
+    progress: Mutex<Progress>,
+}
+
+impl SessionInfo {
+    pub fn progress(&self) -> Progress {
+        self.progress.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A statement starts: count it and show its text.
+    pub fn begin_query(&self, query: &str) {
+        let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.activity = Activity::Active;
+        p.query.clear();
+        p.query.push_str(query);
+        p.query_count += 1;
+        p.last_activity = SystemTime::now();
+    }
+
+    pub fn set_activity(&self, activity: Activity) {
+        let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.activity = activity;
+        p.last_activity = SystemTime::now();
+    }
+
+    /// Interrupt the running statement, if any (cancel request, shutdown).
+    pub fn interrupt(&self) {
+        self.interrupt.interrupt();
+    }
+}
+
+/// Identity of a new session, before it is registered.
+pub struct NewSession {
+    pub user: String,
+    pub workspace: Option<String>,
+    pub client_addr: SocketAddr,
+    pub application_name: String,
+    pub interrupt: InterruptHandle,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    sessions: Mutex<BTreeMap<i32, Arc<SessionInfo>>>,
+    next_id: AtomicI32,
+}
+
+impl Registry {
+    pub fn register(&self, s: NewSession) -> Arc<SessionInfo> {
+        // PostgreSQL shows the backend pid; ours is a process-unique counter, never 0.
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let info = Arc::new(SessionInfo {
+            id,
+            secret: rand::random(),
+            user: s.user,
+            workspace: s.workspace,
+            client_addr: s.client_addr,
+            application_name: s.application_name,
+            connected_at: SystemTime::now(),
+            interrupt: s.interrupt,
+            progress: Mutex::new(Progress {
+                activity: Activity::Idle,
+                query: String::new(),
+                last_activity: SystemTime::now(),
+                query_count: 0,
+            }),
+        });
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, Arc::clone(&info));
+        info
+    }
+
+    pub fn deregister(&self, id: i32) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    pub fn get(&self, id: i32) -> Option<Arc<SessionInfo>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<SessionInfo>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,49 @@
+//! Notices when the host has closed the database and releases the extension's connections.
+//!
+//! While the extension holds connections DuckDB cannot close the instance (re-opening the same
+//! file would hang), and DuckDB tells extensions nothing when the host closes it. So a thread
+//! counts the instance's connections; when only ours are left, the host is gone and we let go.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use super::Instance;
+use crate::db::Connection;
+use crate::internal_sql::query_rows;
+
+const POLL: Duration = Duration::from_millis(100);
+
+/// Start the watchdog on its own connection. `extra_own` counts our connections outside the
+/// pool (metadata, this watchdog's).
+pub fn start_watchdog(instance: &Arc<Instance>, conn: Connection, extra_own: usize) -> std::io::Result<()> {
+    let weak: Weak<Instance> = Arc::downgrade(instance);
+    std::thread::Builder::new()
+        .name("pgwire-watchdog".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(POLL);
+                let Some(instance) = weak.upgrade() else {
+                    return;
+                };
+                let ours = instance.pool.opened() - instance.pool.retired() + extra_own;
+                let count = query_rows(&conn, "SELECT count FROM duckdb_connection_count()")
+                    .ok()
+                    .and_then(|rows| {
+                        rows.first()
+                            .and_then(|r| r[0].as_deref())
+                            .and_then(|v| v.parse::<usize>().ok())
+                    });
+                match count {
+                    Some(n) if n > ours => continue,
+                    // Only our connections are left (or the instance no longer answers).
+                    _ => {
+                        instance.close();
+                        instance.metadata.release();
+                        drop(conn);
+                        return;
+                    }
+                }
+            }
+        })?;
+    Ok(())
+}

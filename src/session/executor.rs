@@ -1,0 +1,216 @@
+//! Running a simple-protocol Query on the session's connection, off the I/O threads.
+//!
+//! PostgreSQL semantics that DuckDB does not give by itself are kept here: several statements in
+//! one Query form one implicit transaction, a failed transaction block refuses everything but
+//! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
+
+use super::output::{ClientGone, Output};
+use super::sql_text::{leading_keywords, split_statements};
+use super::TxnState;
+use crate::db::{Connection, ResultShape};
+use crate::error::{sqlstate, PgError};
+use crate::protocol::tag::command_tag;
+use crate::types::TextEncoder;
+
+/// Why a statement did not complete.
+enum Stop {
+    Failed(PgError),
+    ClientGone,
+}
+
+impl From<PgError> for Stop {
+    fn from(e: PgError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+impl From<ClientGone> for Stop {
+    fn from(_: ClientGone) -> Self {
+        Stop::ClientGone
+    }
+}
+
+impl From<crate::db::DbError> for Stop {
+    fn from(e: crate::db::DbError) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+/// What the I/O side hears about each statement as it starts, for `pgwire_sessions()`.
+pub trait StatementObserver {
+    fn statement_started(&self, text: &str);
+}
+
+/// Transaction-control verbs, by their first keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+fn control_of(keywords: &[String]) -> Option<Control> {
+    match keywords.first().map(String::as_str) {
+        Some("BEGIN") | Some("START") => Some(Control::Begin),
+        Some("COMMIT") | Some("END") => Some(Control::Commit),
+        Some("ROLLBACK") | Some("ABORT") => Some(Control::Rollback),
+        _ => None,
+    }
+}
+
+/// Run every statement of `sql`, writing results to `out`. Returns the transaction state the
+/// session is left in. The caller sends ReadyForQuery.
+pub fn run_simple_query(
+    conn: &Connection,
+    sql: &str,
+    mut txn: TxnState,
+    out: &mut Output,
+    observer: &dyn StatementObserver,
+) -> Result<TxnState, ClientGone> {
+    let statements = split_statements(sql);
+    if statements.is_empty() {
+        out.empty_query();
+        return Ok(txn);
+    }
+    let keywords: Vec<Vec<String>> = statements.iter().map(|s| leading_keywords(s, 8)).collect();
+    // Like PostgreSQL, a multi-statement Query outside a block is one transaction.
+    let implicit =
+        statements.len() > 1 && txn == TxnState::Idle && keywords.iter().all(|k| control_of(k).is_none());
+    if implicit {
+        if let Err(e) = conn.execute("BEGIN TRANSACTION") {
+            out.error(&e.into());
+            return Ok(txn);
+        }
+    }
+    let mut failed = false;
+    for (text, kw) in statements.iter().zip(&keywords) {
+        observer.statement_started(text);
+        match run_statement(conn, text, kw, &mut txn, out) {
+            Ok(()) => {}
+            Err(Stop::Failed(e)) => {
+                out.error(&e);
+                if txn == TxnState::InBlock {
+                    txn = TxnState::Failed;
+                }
+                failed = true;
+                break;
+            }
+            Err(Stop::ClientGone) => {
+                if implicit {
+                    let _ = conn.execute("ROLLBACK");
+                }
+                return Err(ClientGone);
+            }
+        }
+        out.flush()?;
+    }
+    if implicit {
+        let end = if failed { "ROLLBACK" } else { "COMMIT" };
+        if let Err(e) = conn.execute(end) {
+            let _ = conn.execute("ROLLBACK");
+            out.error(&e.into());
+        }
+    }
+    Ok(txn)
+}
+
+fn run_statement(
+    conn: &Connection,
+    text: &str,
+    keywords: &[String],
+    txn: &mut TxnState,
+    out: &mut Output,
+) -> Result<(), Stop> {
+    let control = control_of(keywords);
+    match (control, *txn) {
+        (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
+            // COMMIT of a failed block rolls back, and says so.
+            let _ = conn.execute("ROLLBACK");
+            *txn = TxnState::Idle;
+            out.command_complete("ROLLBACK".into());
+            return Ok(());
+        }
+        (_, TxnState::Failed) => {
+            return Err(Stop::Failed(PgError::new(
+                sqlstate::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            )));
+        }
+        (Some(Control::Begin), TxnState::InBlock) => {
+            out.warning(
+                sqlstate::ACTIVE_SQL_TRANSACTION,
+                "there is already a transaction in progress",
+            );
+            out.command_complete(command_tag(crate::db::StatementKind::Transaction, keywords, 0));
+            return Ok(());
+        }
+        (Some(c @ (Control::Commit | Control::Rollback)), TxnState::Idle) => {
+            out.warning(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                "there is no transaction in progress",
+            );
+            out.command_complete(
+                if c == Control::Commit {
+                    "COMMIT"
+                } else {
+                    "ROLLBACK"
+                }
+                .into(),
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
+
+    let extracted = conn.extract(text)?;
+    if extracted.is_empty() {
+        out.empty_query();
+        return Ok(());
+    }
+    for index in 0..extracted.len() {
+        let prepared = extracted.prepare(index)?;
+        let kind = prepared.kind();
+        let mut result = prepared.execute_streaming()?;
+        let rows = match result.shape() {
+            ResultShape::Rows => {
+                let columns: Vec<_> = (0..result.column_count())
+                    .map(|c| (result.column_name(c), result.column_type(c)))
+                    .collect();
+                let encoders = columns
+                    .iter()
+                    .map(|(_, ty)| TextEncoder::new(ty))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.row_description(&columns);
+                let mut rows = 0;
+                while let Some(chunk) = result.next_chunk()? {
+                    rows += out.data_rows(&chunk, &encoders)?;
+                }
+                rows
+            }
+            ResultShape::ChangedRows => changed_rows(&mut result)?,
+            ResultShape::Nothing => 0,
+        };
+        out.command_complete(command_tag(kind, keywords, rows));
+    }
+    match control {
+        Some(Control::Begin) => *txn = TxnState::InBlock,
+        Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
+        None => {}
+    }
+    Ok(())
+}
+
+/// The row count of an INSERT/UPDATE/DELETE: DuckDB returns it as a one-row "Count" result.
+fn changed_rows(result: &mut crate::db::QueryResult<'_>) -> Result<u64, Stop> {
+    let mut count = None;
+    let is_count = result.column_count() == 1 && result.column_type(0) == crate::db::DuckType::BigInt;
+    while let Some(chunk) = result.next_chunk()? {
+        if count.is_none() && is_count && !chunk.is_empty() {
+            let v = chunk.vector(0);
+            if v.is_valid(0) {
+                count = Some(v.values::<i64>()[0] as u64);
+            }
+        }
+    }
+    Ok(count.unwrap_or_else(|| result.rows_changed()))
+}

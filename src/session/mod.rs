@@ -1,0 +1,28 @@
+//! One client session: its connection, its transaction state, and running its statements.
+
+pub mod executor;
+pub mod output;
+pub mod sql_text;
+
+use pgwire_proto::messages::response::TransactionStatus;
+
+/// Where the session stands with respect to transactions, as ReadyForQuery reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    /// Autocommit: no transaction block is open.
+    Idle,
+    /// Inside BEGIN ... COMMIT.
+    InBlock,
+    /// Inside a block in which a statement failed: only ROLLBACK (or COMMIT) is accepted.
+    Failed,
+}
+
+impl TxnState {
+    pub fn status(self) -> TransactionStatus {
+        match self {
+            TxnState::Idle => TransactionStatus::Idle,
+            TxnState::InBlock => TransactionStatus::Transaction,
+            TxnState::Failed => TransactionStatus::Error,
+        }
+    }
+}

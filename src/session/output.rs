@@ -1,0 +1,110 @@
+//! Where a running statement writes its protocol messages: a buffer that is handed to the
+//! session's I/O task in pieces through a bounded channel. A slow client therefore holds back the
+//! query instead of making the server buffer the whole result.
+
+use bytes::{BufMut, BytesMut};
+use pgwire_proto::messages::data::{FieldDescription, RowDescription};
+use pgwire_proto::messages::response::{CommandComplete, EmptyQueryResponse};
+use pgwire_proto::messages::PgWireBackendMessage;
+use tokio::sync::mpsc;
+
+use crate::db::{DataChunk, DuckType};
+use crate::error::PgError;
+use crate::protocol::codec::{error_response, warning_response};
+use crate::types::{PgType, TextEncoder};
+
+/// Bytes gathered before they are handed to the I/O task.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// The client went away (or the session is being torn down): stop producing.
+#[derive(Debug)]
+pub struct ClientGone;
+
+pub struct Output {
+    tx: mpsc::Sender<BytesMut>,
+    buf: BytesMut,
+}
+
+impl Output {
+    pub fn new(tx: mpsc::Sender<BytesMut>) -> Output {
+        Output {
+            tx,
+            buf: BytesMut::with_capacity(FLUSH_AT + 8192),
+        }
+    }
+
+    fn message(&mut self, msg: PgWireBackendMessage) {
+        let _ = msg.encode(&mut self.buf);
+    }
+
+    /// Hand over what is buffered. Blocks while the channel is full (the client reads slowly).
+    pub fn flush(&mut self) -> Result<(), ClientGone> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = self.buf.split();
+        self.tx.blocking_send(piece).map_err(|_| ClientGone)
+    }
+
+    fn flush_if_full(&mut self) -> Result<(), ClientGone> {
+        if self.buf.len() >= FLUSH_AT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn row_description(&mut self, columns: &[(String, DuckType)]) {
+        let fields = columns
+            .iter()
+            .map(|(name, ty)| {
+                let pg = PgType::from_duck(ty);
+                FieldDescription::new(name.clone(), 0, 0, pg.oid, pg.size, pg.modifier, 0)
+            })
+            .collect();
+        self.message(PgWireBackendMessage::RowDescription(RowDescription::new(fields)));
+    }
+
+    /// Encode every row of a chunk as a DataRow in text format. Returns the rows written.
+    pub fn data_rows(&mut self, chunk: &DataChunk<'_>, encoders: &[TextEncoder]) -> Result<u64, ClientGone> {
+        let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
+        for row in 0..chunk.len() {
+            let start = self.buf.len();
+            self.buf.put_u8(b'D');
+            self.buf.put_i32(0);
+            self.buf.put_i16(encoders.len() as i16);
+            for (vector, encoder) in vectors.iter().zip(encoders) {
+                if !vector.is_valid(row) {
+                    self.buf.put_i32(-1);
+                    continue;
+                }
+                let len_at = self.buf.len();
+                self.buf.put_i32(0);
+                encoder.write(vector, row, &mut self.buf);
+                let len = (self.buf.len() - len_at - 4) as i32;
+                self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+            }
+            let len = (self.buf.len() - start - 1) as i32;
+            self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+            self.flush_if_full()?;
+        }
+        Ok(chunk.len() as u64)
+    }
+
+    pub fn command_complete(&mut self, tag: String) {
+        self.message(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)));
+    }
+
+    pub fn empty_query(&mut self) {
+        self.message(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()));
+    }
+
+    pub fn error(&mut self, e: &PgError) {
+        self.message(PgWireBackendMessage::ErrorResponse(error_response(e)));
+    }
+
+    pub fn warning(&mut self, code: &str, message: &str) {
+        self.message(PgWireBackendMessage::NoticeResponse(warning_response(
+            code, message,
+        )));
+    }
+}
