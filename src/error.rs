@@ -157,6 +157,8 @@ fn classify(e: &DbError) -> PgError {
     let (message, extra) = split_duckdb_message(&e.message);
     let lower = message.to_ascii_lowercase();
     let code = match e.kind {
+        // DuckDB reports it under several error types.
+        _ if lower.contains("division by zero") => DIVISION_BY_ZERO,
         K::Parser | K::Syntax => SYNTAX_ERROR,
         K::Catalog => {
             if lower.contains("already exists") {

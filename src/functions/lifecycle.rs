@@ -38,13 +38,14 @@ impl SqlFunction for Start {
         ]
     }
 
+    /// The port is positional (`pgwire_start(5432)`): DuckDB's C API registers one signature per
+    /// table function name, so there is no second, named-only form.
     fn parameters() -> &'static [ColumnKind] {
-        &[]
+        &[ColumnKind::Integer]
     }
 
     fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
         &[
-            ("port", ColumnKind::Integer),
             ("host", ColumnKind::Varchar),
             ("max_connections", ColumnKind::Integer),
             ("connect_timeout", ColumnKind::Varchar),
@@ -56,8 +57,7 @@ impl SqlFunction for Start {
 
     fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
         let mut config = ServerConfig::default();
-        // `pgwire_start(5432)` as well as `pgwire_start(port := 5432)`.
-        if let Some(port) = params.get("port").or(args.first()) {
+        if let Some(port) = args.first() {
             config.port = port.parse().map_err(|_| invalid("port", port))?;
         }
         if let Some(host) = params.get("host") {
@@ -85,29 +85,6 @@ impl SqlFunction for Start {
             opt_text(report.password),
             text(report.connection_string),
         ]])
-    }
-}
-
-/// Overloads with a positional port.
-pub struct StartOnPort;
-
-impl SqlFunction for StartOnPort {
-    const NAME: &'static str = "pgwire_start";
-
-    fn columns() -> &'static [(&'static str, ColumnKind)] {
-        Start::columns()
-    }
-
-    fn parameters() -> &'static [ColumnKind] {
-        &[ColumnKind::Integer]
-    }
-
-    fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
-        Start::named_parameters()
-    }
-
-    fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
-        Start::run(instance, params, args)
     }
 }
 

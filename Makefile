@@ -1,0 +1,67 @@
+# pgwire: build the DuckDB extension, run it on a demo database, test it.
+#
+#   make            release build -> build/release/pgwire.duckdb_extension
+#   make debug      debug build   -> build/debug/pgwire.duckdb_extension
+#   make run        build, then serve build/demo.duckdb on port $(PORT) from the DuckDB CLI
+#   make test       unit tests, SQL-logic tests and client integration tests
+
+PORT ?= 5432
+EXT_VERSION := v$(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+VENV := .venv
+PY := $(VENV)/bin/python
+DUCKDB_CLI := $(VENV)/bin/duckdb
+# The versions we build for and test against (see DESIGN.md).
+PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" pytest
+
+.PHONY: all release debug run test unit-test sql-test integration-test venv clean
+
+all: release
+
+release: build/release/pgwire.duckdb_extension
+debug: build/debug/pgwire.duckdb_extension
+
+# Cargo decides what is stale; the packaging step is cheap.
+build/release/pgwire.duckdb_extension: FORCE $(VENV)/.ready
+	cargo build --release
+	@mkdir -p build/release
+	$(PY) scripts/package_extension.py target/release/libpgwire.so $@ --version $(EXT_VERSION) --platform "$$($(PY) scripts/duckdb_platform.py)"
+
+build/debug/pgwire.duckdb_extension: FORCE $(VENV)/.ready
+	cargo build
+	@mkdir -p build/debug
+	$(PY) scripts/package_extension.py target/debug/libpgwire.so $@ --version $(EXT_VERSION) --platform "$$($(PY) scripts/duckdb_platform.py)"
+
+FORCE:
+
+venv: $(VENV)/.ready
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet $(PY_PACKAGES)
+	@touch $@
+
+build/demo.duckdb: scripts/demo.sql $(VENV)/.ready
+	@mkdir -p build
+	rm -f $@
+	$(DUCKDB_CLI) $@ < scripts/demo.sql
+
+run: release build/demo.duckdb
+	@echo "Serving build/demo.duckdb on 127.0.0.1:$(PORT). Connect with the connection_string below;"
+	@echo "type SELECT * FROM pgwire_sessions(); to see sessions, .quit to stop."
+	$(DUCKDB_CLI) -unsigned build/demo.duckdb \
+		-cmd "LOAD 'build/release/pgwire.duckdb_extension'" \
+		-cmd "SELECT * FROM pgwire_start($(PORT))"
+
+test: unit-test sql-test integration-test
+
+unit-test:
+	cargo test --release --lib
+
+sql-test: release
+	$(PY) test/sqllogic.py build/release/pgwire.duckdb_extension test/sql
+
+integration-test: release
+	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
+
+clean:
+	rm -rf build target

@@ -1,0 +1,101 @@
+"""Fixtures: real DuckDB hosts with the built extension, reached by real PostgreSQL clients."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXTENSION = os.environ.get("PGWIRE_EXTENSION") or os.path.join(
+    HERE, "..", "..", "build", "release", "pgwire.duckdb_extension"
+)
+PASSWORD = "pw"
+
+
+class Host:
+    """A Python process hosting DuckDB with pgwire started on a free port."""
+
+    def __init__(self, database=":memory:", start_args=None, env=None, extra_args=()):
+        args = [sys.executable, os.path.join(HERE, "host.py"), EXTENSION, database]
+        if start_args:
+            args.append(start_args)
+        args += list(extra_args)
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("host did not start")
+        self.started = json.loads(line)
+        self.port = self.started["port"]
+
+    def sql(self, query):
+        """Run SQL in the host itself (as the CLI user would) and return its rows."""
+        self.proc.stdin.write(json.dumps({"sql": query}) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer["rows"]
+
+    def dsn(self, user="duckdb", password=PASSWORD, **extra):
+        parts = {"host": "127.0.0.1", "port": self.port, "user": user, "password": password, "dbname": "memory"}
+        parts.update(extra)
+        return " ".join(f"{k}={v}" for k, v in parts.items())
+
+    def close(self, timeout=30):
+        """Close stdin (the host closes its database and exits) and wait."""
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                return self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise
+        return self.proc.returncode
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+@pytest.fixture(scope="module")
+def host():
+    h = Host()
+    yield h
+    h.close()
+
+
+def psql(dsn, *args, check=True, timeout=60):
+    """Run psql with a connection string; returns the CompletedProcess."""
+    psql_bin = shutil.which("psql")
+    assert psql_bin, "psql is not installed"
+    result = subprocess.run(
+        [psql_bin, dsn, "-X", "-v", "ON_ERROR_STOP=1", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"psql failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
