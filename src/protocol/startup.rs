@@ -61,7 +61,8 @@ where
                 reader.context.awaiting_frontend_ssl = false;
             }
             PgWireFrontendMessage::CancelRequest(cancel) => {
-                if let SecretKey::I32(secret) = cancel.secret_key {
+                // Protocol 3.0 keys are four bytes; the decoder may hand them over as bytes.
+                if let Some(secret) = cancel.secret_key.as_i32() {
                     if let Some(session) = ctx.registry.get(cancel.pid) {
                         if session.secret == secret {
                             session.interrupt();

@@ -1,0 +1,90 @@
+"""A session's connection goes back to the pool only after a verified reset: nothing one session
+leaves is visible to the next session on the same DuckDB connection."""
+import psycopg
+import pytest
+
+from conftest import Host, wait_until
+
+
+@pytest.fixture(scope="module")
+def one_connection_host():
+    # A pool of one: consecutive sessions necessarily share the same DuckDB connection.
+    h = Host(env={"PGWIRE_MAX_CONNECTIONS": "1"}, start_args="0, password := 'pw', max_connections := 1")
+    yield h
+    h.close()
+
+
+def idle_again(h):
+    return wait_until(lambda: h.sql("SELECT pool_idle FROM pgwire_status()") == [[1]])
+
+
+def test_nothing_survives_a_session(one_connection_host):
+    h = one_connection_host
+    h.sql("ATTACH ':memory:' AS other_catalog")
+    # Not a `with` block: leaving one commits, and the open transaction must stay open here.
+    first = psycopg.connect(h.dsn(), autocommit=True)
+    try:
+        for sql in [
+            "CREATE TEMP TABLE leak_table AS SELECT 1 AS x",
+            "CREATE TEMP VIEW leak_view AS SELECT 1 AS x",
+            "CREATE TEMP SEQUENCE leak_seq",
+            "CREATE TEMP MACRO leak_macro(a) AS a + 1",
+            "CREATE TEMP MACRO leak_table_macro() AS TABLE SELECT 1",
+            "SET VARIABLE leak_var = 42",
+            "PREPARE leak_stmt AS SELECT 1",
+            "SET search_path = 'other_catalog.main'",
+            "SET max_execution_time = 1234",
+            "SET TimeZone = 'America/New_York'",
+            "USE other_catalog",
+            "BEGIN",
+            "CREATE TABLE memory.main.uncommitted AS SELECT 1",
+        ]:
+            first.execute(sql)
+        assert first.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    finally:
+        first.close()
+    assert idle_again(h)
+
+    with psycopg.connect(h.dsn(), autocommit=True) as second:
+        def one(sql):
+            return second.execute(sql).fetchone()[0]
+
+        assert one("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp'") == 0
+        assert one("SELECT count(*) FROM duckdb_views() WHERE database_name = 'temp' AND NOT internal") == 0
+        assert one("SELECT count(*) FROM duckdb_sequences() WHERE database_name = 'temp'") == 0
+        assert one("SELECT count(*) FROM duckdb_functions() WHERE database_name = 'temp' AND function_type LIKE '%macro'") == 0
+        assert one("SELECT count(*) FROM duckdb_types() WHERE database_name = 'temp' AND NOT internal") == 0
+        assert one("SELECT count(*) FROM duckdb_variables()") == 0
+        # The statement running right now is prepared (under an internal name); nothing else may be.
+        assert one("SELECT count(*) FROM duckdb_prepared_statements() WHERE name NOT LIKE 'duckdb_prepare_internal_%'") == 0
+        assert one("SELECT current_database()") == "memory"
+        assert one("SELECT current_setting('max_execution_time')") != 1234
+        assert one("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'uncommitted'") == 0
+        # The connection is fully usable, and was not retired.
+        assert one("SELECT 40 + 2") == 42
+    assert h.sql("SELECT pool_retired FROM pgwire_status()") == [[0]]
+
+
+def test_failed_transaction_is_rolled_back_before_reuse(one_connection_host):
+    h = one_connection_host
+    assert idle_again(h)
+    first = psycopg.connect(h.dsn())
+    try:
+        first.execute("CREATE TABLE half_done AS SELECT 1 AS x")
+        with pytest.raises(psycopg.Error):
+            first.execute("SELECT * FROM no_such_table")
+    finally:
+        first.close()
+    assert idle_again(h)
+    with psycopg.connect(h.dsn(), autocommit=True) as second:
+        assert second.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half_done'").fetchone() == (0,)
+        assert second.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_second_client_is_refused_while_the_only_connection_is_in_use(one_connection_host):
+    h = one_connection_host
+    assert idle_again(h)
+    with psycopg.connect(h.dsn(), autocommit=True):
+        with pytest.raises(psycopg.OperationalError) as info:
+            psycopg.connect(h.dsn(), connect_timeout=5)
+        assert "too many clients" in str(info.value)
