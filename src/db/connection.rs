@@ -57,6 +57,10 @@ unsafe impl Sync for RawConnection {}
 
 impl Drop for RawConnection {
     fn drop(&mut self) {
+        // At process exit DuckDB is being torn down: leak rather than disconnect.
+        if crate::exit::exiting() {
+            return;
+        }
         // SAFETY: the handle came from duckdb_connect and this is its last owner.
         unsafe { ffi::duckdb_disconnect(&mut self.0) };
     }

@@ -58,6 +58,13 @@ unsafe fn init(
     Ok(true)
 }
 
+/// Run `hook` when the process exits (`atexit`), before the destructors of statics that were
+/// constructed earlier (DuckDB's).
+pub fn at_process_exit(hook: extern "C" fn()) {
+    // SAFETY: registering a plain function pointer; failure only means no hook.
+    unsafe { libc::atexit(hook) };
+}
+
 /// Register a table function whose callbacks can reach `extra` (the per-database state).
 /// Callback panics and errors are contained by the `duckdb` crate and become query errors.
 pub fn register_table_function<T: VTab, E: Clone + Send + Sync + 'static>(

@@ -16,6 +16,8 @@ pub use chunk::Interval;
 pub use chunk::{DataChunk, ListEntry, Vector};
 pub use connection::{Connection, Database, InterruptHandle};
 pub use error::{DbError, ErrorKind};
-pub use extension::{register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra};
+pub use extension::{
+    at_process_exit, register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra,
+};
 pub use logical_type::{DecimalStorage, DuckType, EnumStorage};
 pub use statement::{Extracted, Prepared, QueryResult, ResultShape, StatementKind};

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
+use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
@@ -78,14 +79,14 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     });
     // Timestamps with time zone are shown in UTC, the TimeZone we report; DuckDB's own casts
     // should agree. (Reset with the connection when the session ends.)
-    let conn = match tokio::task::spawn_blocking(move || {
+    let conn = match run_blocking(move || {
         let _ = conn.execute("SET TimeZone = 'UTC'");
         conn
     })
     .await
     {
-        Ok(conn) => conn,
-        Err(_) => {
+        Some(conn) => conn,
+        None => {
             ctx.registry.deregister(info.id);
             return writer.shutdown().await;
         }
@@ -119,7 +120,7 @@ struct Observer(Arc<SessionInfo>);
 
 impl StatementObserver for Observer {
     fn statement_started(&self, text: &str) {
-        self.0.begin_query(text);
+        self.0.show_statement(text);
     }
 }
 
@@ -212,7 +213,7 @@ impl Session {
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
         let txn = self.txn;
         let observer = Observer(Arc::clone(&self.info));
-        let task = tokio::task::spawn_blocking(move || {
+        let task = run_blocking(move || {
             let mut out = Output::new(tx);
             let outcome = run_simple_query(&conn, &sql, txn, &mut out, &observer);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
@@ -231,9 +232,9 @@ impl Session {
             Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
         }
         let (conn, outcome) = match task.await {
-            Ok(done) => done,
-            // A panic in the executor: the connection went down with it; end the session.
-            Err(_) => {
+            Some(done) => done,
+            // A panic in the executor (the connection went down with it), or the process exits.
+            None => {
                 writer.error(&PgError::fatal(
                     sqlstate::INTERNAL_ERROR,
                     "internal error while running the statement",
@@ -260,7 +261,7 @@ impl Session {
     async fn finish(self) {
         if let Some(conn) = self.conn {
             let pool = Arc::clone(&self.ctx.pool);
-            let _ = tokio::task::spawn_blocking(move || pool.release(conn)).await;
+            run_blocking(move || pool.release(conn)).await;
         }
         self.ctx.registry.deregister(self.info.id);
     }

@@ -136,12 +136,12 @@ where
         let metadata = ctx.metadata.clone();
         let name = user.clone();
         // Lookup and argon2 are slow on purpose: keep them off the I/O threads.
-        tokio::task::spawn_blocking(move || {
+        crate::exit::run_blocking(move || {
             let record = metadata.find_user(&name)?;
             Ok::<_, PgError>(record.filter(|r| !r.expired && password::verify(&given, &r.password_hash)))
         })
         .await
-        .map_err(|_| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
+        .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
     };
     let Some(record) = record else {
         Stats::add(&ctx.stats.refused, 1);

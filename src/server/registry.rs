@@ -79,6 +79,13 @@ impl SessionInfo {
         p.last_activity = SystemTime::now();
     }
 
+    /// One statement of a multi-statement query starts: show its text.
+    pub fn show_statement(&self, text: &str) {
+        let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.query.clear();
+        p.query.push_str(text);
+    }
+
     pub fn set_activity(&self, activity: Activity) {
         let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         p.activity = activity;

@@ -20,7 +20,7 @@ def main():
     con.load_extension(extension)
     cur = con.execute(f"SELECT * FROM pgwire_start({start_args})")
     names = [d[0] for d in cur.description]
-    print(json.dumps(dict(zip(names, cur.fetchone()))), flush=True)
+    print(json.dumps(dict(zip(names, cur.fetchall()[0]))), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
         try:

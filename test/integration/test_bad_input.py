@@ -143,3 +143,22 @@ def test_cancel_request_interrupts_only_the_right_query(host):
         timer.join()
         assert time.time() - started < 30
         assert busy.execute("SELECT 'still usable'").fetchone() == ("still usable",)
+
+
+def test_port_in_use_is_a_clear_error_and_nothing_breaks(tmp_path):
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    taken = blocker.getsockname()[1]
+    h = Host()
+    try:
+        h.sql("SELECT * FROM pgwire_stop()")
+        with pytest.raises(RuntimeError) as info:
+            h.sql(f"SELECT * FROM pgwire_start({taken})")
+        assert f"could not listen on 127.0.0.1:{taken}" in str(info.value)
+        assert h.sql("SELECT running FROM pgwire_status()") == [[False]]
+        port = h.sql("SELECT port FROM pgwire_start(0)")[0][0]
+        assert port != taken
+    finally:
+        blocker.close()
+        h.close()

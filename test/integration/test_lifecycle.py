@@ -1,0 +1,164 @@
+"""The server's life inside its host: the host closing the database, the process exiting with
+live sessions, several databases in one process, the DuckDB CLI as host."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import psycopg
+import pytest
+
+from conftest import EXTENSION, Host, psql, wait_until
+
+
+def run_python(code, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "EXT": EXTENSION},
+    )
+
+
+def test_close_then_reopen_the_same_file_in_one_process(tmp_path):
+    db = str(tmp_path / "reopen.duckdb")
+    result = run_python(
+        f"""
+        import os, time, duckdb, psycopg
+        cfg = {{'allow_unsigned_extensions': 'true'}}
+        con = duckdb.connect({db!r}, config=cfg)
+        con.load_extension(os.environ['EXT'])
+        port = con.execute("SELECT port FROM pgwire_start(0, password := 'pw')").fetchall()[0][0]
+        with psycopg.connect(f'host=127.0.0.1 port={{port}} user=duckdb password=pw', autocommit=True) as c:
+            c.execute('CREATE TABLE kept AS SELECT 7 AS x')
+            idle = psycopg.connect(f'host=127.0.0.1 port={{port}} user=duckdb password=pw')  # left open
+        con.close()
+        # Re-opened at once, the file opens (the extension may not have noticed the close yet,
+        # in which case DuckDB hands back the same instance, still served).
+        con = duckdb.connect({db!r}, config=cfg)
+        print(con.execute('SELECT x FROM kept').fetchall()[0][0])
+        con.close()
+        # The watchdog notices a close within a poll (100 ms) and lets go of the instance:
+        # the server is gone, and the file opens as a new instance.
+        time.sleep(1)
+        try:
+            psycopg.connect(f'host=127.0.0.1 port={{port}} user=duckdb password=pw', connect_timeout=2)
+            print('still served')
+        except psycopg.OperationalError:
+            print('server stopped')
+        con = duckdb.connect({db!r}, config=cfg)
+        print(con.execute('SELECT x FROM kept').fetchall()[0][0])
+        con.load_extension(os.environ['EXT'])
+        print(con.execute("SELECT \\"user\\", password IS NULL FROM pgwire_start(0)").fetchall()[0])
+        con.close()
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:4] == ["7", "server stopped", "7", "('duckdb', True)"]
+
+
+def test_process_exit_with_live_sessions_neither_hangs_nor_crashes():
+    script = """
+        import os, sys, duckdb, psycopg
+        con = duckdb.connect(config={'allow_unsigned_extensions': 'true'})
+        con.load_extension(os.environ['EXT'])
+        port = con.execute("SELECT port FROM pgwire_start(0, password := 'pw')").fetchall()[0][0]
+        dsn = f'host=127.0.0.1 port={port} user=duckdb password=pw'
+        clients = [psycopg.connect(dsn, autocommit=True) for _ in range(3)]
+        clients[0].execute('SELECT 1')
+        clients[1].execute('BEGIN')
+        # clients[2] starts a long query the process will not wait for
+        clients[2].pgconn.send_query(b'SELECT count(*) FROM range(1000000000000) t(i) WHERE hash(i) = 0')
+        print('ok', flush=True)
+        sys.exit(0)
+    """
+    for attempt in range(20):
+        started = time.time()
+        result = run_python(script, timeout=30)
+        assert result.returncode == 0, (attempt, result.returncode, result.stderr)
+        assert result.stdout.strip() == "ok"
+        assert time.time() - started < 25
+
+
+def test_two_databases_in_one_process_each_serve_their_own(tmp_path):
+    result = run_python(
+        f"""
+        import os, duckdb, psycopg
+        cfg = {{'allow_unsigned_extensions': 'true'}}
+        ports = []
+        cons = []
+        for name in ('a', 'b'):
+            con = duckdb.connect(os.path.join({str(tmp_path)!r}, name + '.duckdb'), config=cfg)
+            con.load_extension(os.environ['EXT'])
+            con.execute(f"CREATE TABLE who AS SELECT '{{name}}' AS name")
+            ports.append(con.execute("SELECT port FROM pgwire_start(0, password := 'pw')").fetchall()[0][0])
+            cons.append(con)
+        assert ports[0] != ports[1]
+        for port in ports:
+            with psycopg.connect(f'host=127.0.0.1 port={{port}} user=duckdb password=pw') as c:
+                print(c.execute('SELECT name FROM who').fetchall()[0][0])
+        for con in cons:
+            print(con.execute('SELECT live_sessions FROM pgwire_status()').fetchall()[0][0] >= 0)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["a", "b", "True", "True"]
+
+
+def test_pgwire_stop_lets_running_statements_finish_then_closes_sessions():
+    h = Host()
+    try:
+        with psycopg.connect(h.dsn(), autocommit=True) as c:
+            c.execute("CREATE TABLE durable AS SELECT 1 AS x")
+            h.sql("SELECT * FROM pgwire_stop()")
+            with pytest.raises(psycopg.OperationalError):
+                c.execute("SELECT 1")
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(h.dsn(), connect_timeout=3)
+        assert h.sql("SELECT x FROM durable") == [[1]]
+        assert h.sql("SELECT running, live_sessions, pool_idle, pool_retired FROM pgwire_status()") == [
+            [False, 0, 256, 0]
+        ]
+        # And it starts again.
+        port = h.sql("SELECT port FROM pgwire_start(0)")[0][0]
+        with psycopg.connect(h.dsn().replace(f"port={h.port}", f"port={port}")) as c:
+            assert c.execute("SELECT x FROM durable").fetchone() == (1,)
+    finally:
+        h.close()
+
+
+def test_duckdb_cli_as_host(tmp_path):
+    cli = os.path.join(os.path.dirname(sys.executable), "duckdb")
+    db = str(tmp_path / "cli.duckdb")
+    proc = subprocess.Popen(
+        [cli, "-unsigned", "-csv", db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        proc.stdin.write(
+            f"LOAD '{EXTENSION}';\n"
+            "CREATE TABLE cli_table AS SELECT 42 AS answer;\n"
+            "SELECT port FROM pgwire_start(0, password := 'pw');\n"
+        )
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == "port"
+        port = int(proc.stdout.readline())
+        dsn = f"host=127.0.0.1 port={port} user=duckdb password=pw"
+        assert psql(dsn, "-A", "-t", "-c", "SELECT answer FROM cli_table").stdout.strip() == "42"
+        with psycopg.connect(dsn, application_name="seen-by-cli") as c:
+            proc.stdin.write("SELECT count(*) AS n FROM pgwire_sessions() WHERE application_name = 'seen-by-cli';\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline().strip() == "n"
+            assert proc.stdout.readline().strip() == "1"
+            proc.stdin.write(".quit\n")
+            proc.stdin.flush()
+            assert proc.wait(timeout=30) == 0  # exits with a live session
+    finally:
+        if proc.poll() is None:
+            proc.kill()
