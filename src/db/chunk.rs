@@ -4,22 +4,21 @@ use std::marker::PhantomData;
 
 use libduckdb_sys as ffi;
 
-/// A chunk of up to 2048 rows of a result, owned until dropped.
-pub struct DataChunk<'r> {
+/// A chunk of up to 2048 rows of a result, owned until dropped. It owns its data, so it may
+/// outlive the result it came from (a suspended portal keeps one).
+pub struct DataChunk {
     raw: ffi::duckdb_data_chunk,
     len: usize,
-    _result: PhantomData<&'r ()>,
 }
 
-impl<'r> DataChunk<'r> {
+// SAFETY: a chunk owns its data and is used by one thread at a time.
+unsafe impl Send for DataChunk {}
+
+impl DataChunk {
     pub(crate) fn from_raw(raw: ffi::duckdb_data_chunk) -> Self {
         // SAFETY: live chunk handed over by duckdb_fetch_chunk.
         let len = unsafe { ffi::duckdb_data_chunk_get_size(raw) } as usize;
-        DataChunk {
-            raw,
-            len,
-            _result: PhantomData,
-        }
+        DataChunk { raw, len }
     }
 
     pub fn len(&self) -> usize {
@@ -44,7 +43,7 @@ impl<'r> DataChunk<'r> {
     }
 }
 
-impl Drop for DataChunk<'_> {
+impl Drop for DataChunk {
     fn drop(&mut self) {
         // SAFETY: owned chunk, destroyed once.
         unsafe { ffi::duckdb_destroy_data_chunk(&mut self.raw) };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use libduckdb_sys as ffi;
 
 use super::error::{DbError, ErrorKind};
-use super::statement::{Extracted, QueryResult};
+use super::statement::{Extracted, Prepared, QueryResult};
 
 /// The host's database instance, valid only while the extension is being loaded: DuckDB frees the
 /// handle it gives the entrypoint when LOAD returns. Every connection the extension will ever use
@@ -47,7 +47,7 @@ impl<'load> Database<'load> {
     }
 }
 
-struct RawConnection(ffi::duckdb_connection);
+pub(crate) struct RawConnection(ffi::duckdb_connection);
 
 // SAFETY: a DuckDB connection may be used from any thread, one thread at a time (guaranteed by
 // `Connection` being !Sync and owned by one session); `duckdb_interrupt`, the only call made
@@ -91,6 +91,10 @@ impl Connection {
         self.raw.0
     }
 
+    pub(crate) fn shared_raw(&self) -> Arc<RawConnection> {
+        Arc::clone(&self.raw)
+    }
+
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle {
             raw: Arc::clone(&self.raw),
@@ -103,10 +107,10 @@ impl Connection {
     }
 
     /// Run one or more statements and return the (materialized) result of the last one.
-    pub fn query(&self, sql: &str) -> Result<QueryResult<'_>, DbError> {
+    pub fn query(&self, sql: &str) -> Result<QueryResult, DbError> {
         let sql = CString::new(sql)
             .map_err(|_| DbError::new(ErrorKind::InvalidInput, "query text contains a NUL byte"))?;
-        let mut result = QueryResult::empty();
+        let mut result = QueryResult::empty(self.shared_raw());
         // SAFETY: connection and C string are valid; `result` is an out parameter that must be
         // destroyed even on failure, which QueryResult's Drop does.
         let state = unsafe { ffi::duckdb_query(self.raw(), sql.as_ptr(), result.raw_mut()) };
@@ -114,6 +118,19 @@ impl Connection {
             return Err(result.error());
         }
         Ok(result)
+    }
+
+    /// Prepare exactly one statement (the extended protocol's Parse): several are an error.
+    pub fn prepare(&self, sql: &str) -> Result<Option<Prepared>, DbError> {
+        let extracted = self.extract(sql)?;
+        match extracted.len() {
+            0 => Ok(None),
+            1 => extracted.prepare(0).map(Some),
+            _ => Err(DbError::new(
+                ErrorKind::Syntax,
+                "Syntax Error: cannot insert multiple commands into a prepared statement",
+            )),
+        }
     }
 
     /// Split a query into DuckDB statements (DuckDB's own parser decides).

@@ -1,13 +1,14 @@
 //! Statements: extraction, preparation, streaming execution.
 
 use std::ffi::CStr;
-use std::marker::PhantomData;
 use std::ptr;
 
 use libduckdb_sys as ffi;
 
+use std::sync::Arc;
+
 use super::chunk::DataChunk;
-use super::connection::Connection;
+use super::connection::{Connection, RawConnection};
 use super::error::{DbError, ErrorKind};
 use super::logical_type::{DuckType, LogicalType};
 
@@ -120,7 +121,7 @@ impl<'c> Extracted<'c> {
     }
 
     /// Prepare statement `index`. Binding happens here: unknown tables and columns fail now.
-    pub fn prepare(&self, index: usize) -> Result<Prepared<'c>, DbError> {
+    pub fn prepare(&self, index: usize) -> Result<Prepared, DbError> {
         assert!(index < self.count);
         let mut raw: ffi::duckdb_prepared_statement = ptr::null_mut();
         // SAFETY: index is in range, both handles are live; `raw` is destroyed by Prepared.
@@ -129,7 +130,7 @@ impl<'c> Extracted<'c> {
         };
         let prepared = Prepared {
             raw,
-            _conn: PhantomData,
+            _conn: self.conn.shared_raw(),
         };
         if state != ffi::duckdb_state_DuckDBSuccess {
             // SAFETY: a failed prepare still yields a handle that carries the error.
@@ -150,13 +151,17 @@ impl Drop for Extracted<'_> {
     }
 }
 
-/// A prepared statement on a connection.
-pub struct Prepared<'c> {
+/// A prepared statement on a connection. It keeps its connection's handle alive, so it can be
+/// kept across protocol messages (named statements) together with the connection.
+pub struct Prepared {
     raw: ffi::duckdb_prepared_statement,
-    _conn: PhantomData<&'c Connection>,
+    _conn: Arc<RawConnection>,
 }
 
-impl<'c> Prepared<'c> {
+// SAFETY: used by the thread that currently owns the session's connection, one at a time.
+unsafe impl Send for Prepared {}
+
+impl Prepared {
     pub fn kind(&self) -> StatementKind {
         // SAFETY: live prepared statement.
         StatementKind::from_raw(unsafe { ffi::duckdb_prepared_statement_type(self.raw) })
@@ -167,8 +172,89 @@ impl<'c> Prepared<'c> {
         unsafe { ffi::duckdb_nparams(self.raw) as usize }
     }
 
+    /// The type DuckDB inferred for parameter `index` (0-based); `None` where it is unresolved.
+    pub fn param_type(&self, index: usize) -> Option<DuckType> {
+        // SAFETY: live statement; parameter indexes are 1-based in the C API; the logical type
+        // (NULL when out of range) is owned by LogicalType.
+        let raw = unsafe { ffi::duckdb_param_logical_type(self.raw, index as u64 + 1) };
+        if raw.is_null() {
+            return None;
+        }
+        match LogicalType::from_raw(raw).to_duck_type() {
+            DuckType::Other(_) | DuckType::Null => None,
+            ty => Some(ty),
+        }
+    }
+
+    /// The columns the statement will return, without running it.
+    pub fn columns(&self) -> Vec<(String, DuckType)> {
+        // SAFETY: live statement; names are ours to free; types are owned by LogicalType.
+        unsafe {
+            let n = ffi::duckdb_prepared_statement_column_count(self.raw);
+            (0..n)
+                .map(|i| {
+                    let name_ptr = ffi::duckdb_prepared_statement_column_name(self.raw, i);
+                    let name = c_string(name_ptr).unwrap_or_default();
+                    if !name_ptr.is_null() {
+                        ffi::duckdb_free(name_ptr as *mut std::ffi::c_void);
+                    }
+                    let ty = LogicalType::from_raw(ffi::duckdb_prepared_statement_column_logical_type(
+                        self.raw, i,
+                    ));
+                    (name, ty.to_duck_type())
+                })
+                .collect()
+        }
+    }
+
+    /// Bind parameter `index` (0-based) to NULL.
+    pub fn bind_null(&self, index: usize) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe { ffi::duckdb_bind_null(self.raw, index as u64 + 1) };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to text; DuckDB casts it to the parameter's type.
+    pub fn bind_text(&self, index: usize, text: &str) -> Result<(), DbError> {
+        // SAFETY: live statement; the pointer and length describe `text`, which DuckDB copies.
+        let state = unsafe {
+            ffi::duckdb_bind_varchar_length(
+                self.raw,
+                index as u64 + 1,
+                text.as_ptr().cast(),
+                text.len() as u64,
+            )
+        };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to bytes (a BLOB).
+    pub fn bind_blob(&self, index: usize, bytes: &[u8]) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB copies the bytes.
+        let state = unsafe {
+            ffi::duckdb_bind_blob(
+                self.raw,
+                index as u64 + 1,
+                bytes.as_ptr().cast(),
+                bytes.len() as u64,
+            )
+        };
+        self.bound(state, index)
+    }
+
+    fn bound(&self, state: ffi::duckdb_state, index: usize) -> Result<(), DbError> {
+        if state == ffi::duckdb_state_DuckDBSuccess {
+            Ok(())
+        } else {
+            Err(DbError::new(
+                ErrorKind::Conversion,
+                format!("invalid value for parameter ${}", index + 1),
+            ))
+        }
+    }
+
     /// Execute and return a result that is fetched chunk by chunk as the client reads it.
-    pub fn execute_streaming(&self) -> Result<QueryResult<'c>, DbError> {
+    pub fn execute_streaming(&self) -> Result<QueryResult, DbError> {
         let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
         // SAFETY: live prepared statement; `pending` is destroyed below on every path.
         let state = unsafe { ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending) };
@@ -180,7 +266,7 @@ impl<'c> Prepared<'c> {
                 msg.unwrap_or_else(|| "execution failed".into()),
             ));
         }
-        let mut result = QueryResult::empty();
+        let mut result = QueryResult::empty(Arc::clone(&self._conn));
         // SAFETY: `pending` is live; `result` is destroyed by QueryResult even on failure.
         let state = unsafe { ffi::duckdb_execute_pending(pending, result.raw_mut()) };
         unsafe { ffi::duckdb_destroy_pending(&mut pending) };
@@ -191,7 +277,7 @@ impl<'c> Prepared<'c> {
     }
 }
 
-impl Drop for Prepared<'_> {
+impl Drop for Prepared {
     fn drop(&mut self) {
         // SAFETY: created by duckdb_prepare_extracted_statement, destroyed once (NULL-safe).
         unsafe { ffi::duckdb_destroy_prepare(&mut self.raw) };
@@ -211,21 +297,21 @@ pub enum ResultShape {
 
 /// A query result. Streaming results pull chunks from the running query on `next_chunk`;
 /// dropping the result before the end stops the query.
-pub struct QueryResult<'c> {
+pub struct QueryResult {
     raw: Box<ffi::duckdb_result>,
-    _conn: PhantomData<&'c Connection>,
+    _conn: Arc<RawConnection>,
 }
 
 // SAFETY: a result belongs to one connection and is used by the thread that owns the connection.
-unsafe impl Send for QueryResult<'_> {}
+unsafe impl Send for QueryResult {}
 
-impl<'c> QueryResult<'c> {
-    pub(crate) fn empty() -> Self {
+impl QueryResult {
+    pub(crate) fn empty(conn: Arc<RawConnection>) -> Self {
         // SAFETY: duckdb_result is a plain C struct for which all-zero is the "no result" value
         // that duckdb_destroy_result accepts.
         QueryResult {
             raw: Box::new(unsafe { std::mem::zeroed() }),
-            _conn: PhantomData,
+            _conn: conn,
         }
     }
 
@@ -284,7 +370,7 @@ impl<'c> QueryResult<'c> {
 
     /// The next chunk of rows, `None` at the end. An error raised while the query runs (including
     /// an interrupt) surfaces here.
-    pub fn next_chunk(&mut self) -> Result<Option<DataChunk<'_>>, DbError> {
+    pub fn next_chunk(&mut self) -> Result<Option<DataChunk>, DbError> {
         // SAFETY: live result; the chunk is owned by DataChunk and destroyed there.
         let chunk = unsafe { ffi::duckdb_fetch_chunk(*self.raw) };
         if chunk.is_null() {
@@ -296,7 +382,7 @@ impl<'c> QueryResult<'c> {
     }
 }
 
-impl Drop for QueryResult<'_> {
+impl Drop for QueryResult {
     fn drop(&mut self) {
         // SAFETY: owned result, destroyed once; all-zero results are accepted.
         unsafe { ffi::duckdb_destroy_result(self.raw_mut()) };

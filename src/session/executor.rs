@@ -201,7 +201,7 @@ fn run_statement(
 }
 
 /// The row count of an INSERT/UPDATE/DELETE: DuckDB returns it as a one-row "Count" result.
-fn changed_rows(result: &mut crate::db::QueryResult<'_>) -> Result<u64, Stop> {
+fn changed_rows(result: &mut crate::db::QueryResult) -> Result<u64, Stop> {
     let mut count = None;
     let is_count = result.column_count() == 1 && result.column_type(0) == crate::db::DuckType::BigInt;
     while let Some(chunk) = result.next_chunk()? {

@@ -65,7 +65,7 @@ impl Output {
     }
 
     /// Encode every row of a chunk as a DataRow in text format. Returns the rows written.
-    pub fn data_rows(&mut self, chunk: &DataChunk<'_>, encoders: &[TextEncoder]) -> Result<u64, ClientGone> {
+    pub fn data_rows(&mut self, chunk: &DataChunk, encoders: &[TextEncoder]) -> Result<u64, ClientGone> {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
         for row in 0..chunk.len() {
             let start = self.buf.len();
