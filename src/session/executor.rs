@@ -7,13 +7,13 @@
 use super::output::{ClientGone, Output};
 use super::sql_text::{leading_keywords, split_statements};
 use super::TxnState;
-use crate::db::{Connection, ResultShape};
+use crate::db::{Connection, DataChunk, DuckType, QueryResult, ResultShape, StatementKind};
 use crate::error::{sqlstate, PgError};
 use crate::protocol::tag::command_tag;
 use crate::types::TextEncoder;
 
 /// Why a statement did not complete.
-enum Stop {
+pub(super) enum Stop {
     Failed(PgError),
     ClientGone,
 }
@@ -43,13 +43,13 @@ pub trait StatementObserver {
 
 /// Transaction-control verbs, by their first keyword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Control {
+pub(super) enum Control {
     Begin,
     Commit,
     Rollback,
 }
 
-fn control_of(keywords: &[String]) -> Option<Control> {
+pub(super) fn control_of(keywords: &[String]) -> Option<Control> {
     match keywords.first().map(String::as_str) {
         Some("BEGIN") | Some("START") => Some(Control::Begin),
         Some("COMMIT") | Some("END") => Some(Control::Commit),
@@ -121,47 +121,10 @@ fn run_statement(
     txn: &mut TxnState,
     out: &mut Output,
 ) -> Result<(), Stop> {
-    let control = control_of(keywords);
-    match (control, *txn) {
-        (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
-            // COMMIT of a failed block rolls back, and says so.
-            let _ = conn.execute("ROLLBACK");
-            *txn = TxnState::Idle;
-            out.command_complete("ROLLBACK".into());
-            return Ok(());
-        }
-        (_, TxnState::Failed) => {
-            return Err(Stop::Failed(PgError::new(
-                sqlstate::IN_FAILED_SQL_TRANSACTION,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            )));
-        }
-        (Some(Control::Begin), TxnState::InBlock) => {
-            out.warning(
-                sqlstate::ACTIVE_SQL_TRANSACTION,
-                "there is already a transaction in progress",
-            );
-            out.command_complete(command_tag(crate::db::StatementKind::Transaction, keywords, 0));
-            return Ok(());
-        }
-        (Some(c @ (Control::Commit | Control::Rollback)), TxnState::Idle) => {
-            out.warning(
-                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
-                "there is no transaction in progress",
-            );
-            out.command_complete(
-                if c == Control::Commit {
-                    "COMMIT"
-                } else {
-                    "ROLLBACK"
-                }
-                .into(),
-            );
-            return Ok(());
-        }
-        _ => {}
-    }
-
+    let control = match transaction_gate(conn, keywords, txn, out)? {
+        Gate::Answered => return Ok(()),
+        Gate::Run(control) => control,
+    };
     let extracted = conn.extract(text)?;
     if extracted.is_empty() {
         out.empty_query();
@@ -170,8 +133,100 @@ fn run_statement(
     for index in 0..extracted.len() {
         let prepared = extracted.prepare(index)?;
         let kind = prepared.kind();
-        let mut result = prepared.execute_streaming()?;
-        let rows = match result.shape() {
+        let result = prepared.execute_streaming()?;
+        let mut rows = Rows::start(result, kind, keywords)?;
+        if let Some(columns) = rows.columns() {
+            out.row_description(columns, &[]);
+        }
+        rows.send(out, None)?;
+    }
+    after_success(control, txn);
+    Ok(())
+}
+
+/// What the transaction gate decided for a statement.
+pub(super) enum Gate {
+    /// Fully answered here (a warning, or the end of a failed block).
+    Answered,
+    /// Run it; it is this transaction-control verb, if any.
+    Run(Option<Control>),
+}
+
+/// PostgreSQL's rules for transaction control that DuckDB does not share: a failed block
+/// accepts only its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings.
+pub(super) fn transaction_gate(
+    conn: &Connection,
+    keywords: &[String],
+    txn: &mut TxnState,
+    out: &mut Output,
+) -> Result<Gate, Stop> {
+    let control = control_of(keywords);
+    match (control, *txn) {
+        (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
+            // COMMIT of a failed block rolls back, and says so.
+            let _ = conn.execute("ROLLBACK");
+            *txn = TxnState::Idle;
+            out.command_complete("ROLLBACK".into());
+            Ok(Gate::Answered)
+        }
+        (_, TxnState::Failed) => Err(Stop::Failed(PgError::new(
+            sqlstate::IN_FAILED_SQL_TRANSACTION,
+            "current transaction is aborted, commands ignored until end of transaction block",
+        ))),
+        (Some(Control::Begin), TxnState::InBlock) => {
+            out.warning(
+                sqlstate::ACTIVE_SQL_TRANSACTION,
+                "there is already a transaction in progress",
+            );
+            out.command_complete(command_tag(StatementKind::Transaction, keywords, 0));
+            Ok(Gate::Answered)
+        }
+        (Some(c @ (Control::Commit | Control::Rollback)), TxnState::Idle) => {
+            out.warning(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                "there is no transaction in progress",
+            );
+            let tag = if c == Control::Commit {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
+            out.command_complete(tag.into());
+            Ok(Gate::Answered)
+        }
+        _ => Ok(Gate::Run(control)),
+    }
+}
+
+/// The session's transaction state after a statement succeeded.
+pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
+    match control {
+        Some(Control::Begin) => *txn = TxnState::InBlock,
+        Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
+        None => {}
+    }
+}
+
+/// A statement's result on its way to the client, possibly in several Executes (a portal with a
+/// row limit keeps it between them).
+pub(super) struct Rows {
+    result: QueryResult,
+    kind: StatementKind,
+    keywords: Vec<String>,
+    /// Columns and their encoders, when the statement returns rows.
+    shape: Option<(Vec<(String, DuckType)>, Vec<TextEncoder>)>,
+    /// A chunk not yet fully sent, and the next row to send from it.
+    pending: Option<(DataChunk, usize)>,
+    sent: u64,
+}
+
+impl Rows {
+    pub(super) fn start(
+        mut result: QueryResult,
+        kind: StatementKind,
+        keywords: &[String],
+    ) -> Result<Rows, Stop> {
+        let shape = match result.shape() {
             ResultShape::Rows => {
                 let columns: Vec<_> = (0..result.column_count())
                     .map(|c| (result.column_name(c), result.column_type(c)))
@@ -180,28 +235,61 @@ fn run_statement(
                     .iter()
                     .map(|(_, ty)| TextEncoder::new(ty))
                     .collect::<Result<Vec<_>, _>>()?;
-                out.row_description(&columns);
-                let mut rows = 0;
-                while let Some(chunk) = result.next_chunk()? {
-                    rows += out.data_rows(&chunk, &encoders)?;
-                }
-                rows
+                Some((columns, encoders))
             }
-            ResultShape::ChangedRows => changed_rows(&mut result)?,
-            ResultShape::Nothing => 0,
+            _ => None,
         };
-        out.command_complete(command_tag(kind, keywords, rows));
+        Ok(Rows {
+            result,
+            kind,
+            keywords: keywords.to_vec(),
+            shape,
+            pending: None,
+            sent: 0,
+        })
     }
-    match control {
-        Some(Control::Begin) => *txn = TxnState::InBlock,
-        Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
-        None => {}
+
+    pub(super) fn columns(&self) -> Option<&[(String, DuckType)]> {
+        self.shape.as_ref().map(|(c, _)| c.as_slice())
     }
-    Ok(())
+
+    /// Send up to `limit` rows (all when `None`). Returns true when the result is complete, in
+    /// which case CommandComplete was sent too; false when the limit stopped it.
+    pub(super) fn send(&mut self, out: &mut Output, limit: Option<u64>) -> Result<bool, Stop> {
+        let Some((_, encoders)) = &self.shape else {
+            let count = changed_rows(&mut self.result)?;
+            out.command_complete(command_tag(self.kind, &self.keywords, count));
+            return Ok(true);
+        };
+        let mut budget = limit.unwrap_or(u64::MAX);
+        loop {
+            let (chunk, start) = match self.pending.take() {
+                Some(p) => p,
+                None => match self.result.next_chunk()? {
+                    Some(chunk) => (chunk, 0),
+                    None => break,
+                },
+            };
+            if budget == 0 {
+                self.pending = Some((chunk, start));
+                return Ok(false);
+            }
+            let end = chunk.len().min(start.saturating_add(budget as usize));
+            out.data_rows(&chunk, start, end, encoders)?;
+            let n = (end - start) as u64;
+            self.sent += n;
+            budget -= n;
+            if end < chunk.len() {
+                self.pending = Some((chunk, end));
+            }
+        }
+        out.command_complete(command_tag(self.kind, &self.keywords, self.sent));
+        Ok(true)
+    }
 }
 
 /// The row count of an INSERT/UPDATE/DELETE: DuckDB returns it as a one-row "Count" result.
-fn changed_rows(result: &mut crate::db::QueryResult) -> Result<u64, Stop> {
+fn changed_rows(result: &mut QueryResult) -> Result<u64, Stop> {
     let mut count = None;
     let is_count = result.column_count() == 1 && result.column_type(0) == crate::db::DuckType::BigInt;
     while let Some(chunk) = result.next_chunk()? {

@@ -53,21 +53,34 @@ impl Output {
         Ok(())
     }
 
-    pub fn row_description(&mut self, columns: &[(String, DuckType)]) {
+    /// RowDescription; `formats` as Bind gave them (none: all text, one: for every column).
+    pub fn row_description(&mut self, columns: &[(String, DuckType)], formats: &[i16]) {
         let fields = columns
             .iter()
-            .map(|(name, ty)| {
+            .enumerate()
+            .map(|(i, (name, ty))| {
                 let pg = PgType::from_duck(ty);
-                FieldDescription::new(name.clone(), 0, 0, pg.oid, pg.size, pg.modifier, 0)
+                let format = match formats {
+                    [] => 0,
+                    [one] => *one,
+                    many => many.get(i).copied().unwrap_or(0),
+                };
+                FieldDescription::new(name.clone(), 0, 0, pg.oid, pg.size, pg.modifier, format)
             })
             .collect();
         self.message(PgWireBackendMessage::RowDescription(RowDescription::new(fields)));
     }
 
-    /// Encode every row of a chunk as a DataRow in text format. Returns the rows written.
-    pub fn data_rows(&mut self, chunk: &DataChunk, encoders: &[TextEncoder]) -> Result<u64, ClientGone> {
+    /// Encode rows `start..end` of a chunk as DataRows in text format.
+    pub fn data_rows(
+        &mut self,
+        chunk: &DataChunk,
+        start: usize,
+        end: usize,
+        encoders: &[TextEncoder],
+    ) -> Result<(), ClientGone> {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
-        for row in 0..chunk.len() {
+        for row in start..end {
             let start = self.buf.len();
             self.buf.put_u8(b'D');
             self.buf.put_i32(0);
@@ -87,7 +100,7 @@ impl Output {
             self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
             self.flush_if_full()?;
         }
-        Ok(chunk.len() as u64)
+        Ok(())
     }
 
     pub fn command_complete(&mut self, tag: String) {
