@@ -53,6 +53,8 @@ pub enum DuckType {
     Map(Box<DuckType>, Box<DuckType>),
     Union(Vec<(String, DuckType)>),
     Null,
+    /// Not known yet: a prepared statement whose parameters decide its result types.
+    Unresolved,
     /// A type we do not read natively (GEOMETRY, VARIANT, ...), by DuckDB's name.
     Other(String),
 }
@@ -207,6 +209,9 @@ impl LogicalType {
                             })
                             .collect(),
                     )
+                }
+                ffi::DUCKDB_TYPE_DUCKDB_TYPE_INVALID | ffi::DUCKDB_TYPE_DUCKDB_TYPE_ANY => {
+                    DuckType::Unresolved
                 }
                 ffi::DUCKDB_TYPE_DUCKDB_TYPE_GEOMETRY => DuckType::Other("GEOMETRY".into()),
                 ffi::DUCKDB_TYPE_DUCKDB_TYPE_VARIANT => DuckType::Other("VARIANT".into()),

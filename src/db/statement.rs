@@ -181,7 +181,7 @@ impl Prepared {
             return None;
         }
         match LogicalType::from_raw(raw).to_duck_type() {
-            DuckType::Other(_) | DuckType::Null => None,
+            DuckType::Other(_) | DuckType::Null | DuckType::Unresolved => None,
             ty => Some(ty),
         }
     }
@@ -225,6 +225,27 @@ impl Prepared {
                 text.len() as u64,
             )
         };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to a BIGINT.
+    pub fn bind_i64(&self, index: usize, value: i64) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe { ffi::duckdb_bind_int64(self.raw, index as u64 + 1, value) };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to a DOUBLE.
+    pub fn bind_f64(&self, index: usize, value: f64) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe { ffi::duckdb_bind_double(self.raw, index as u64 + 1, value) };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to a BOOLEAN.
+    pub fn bind_bool(&self, index: usize, value: bool) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe { ffi::duckdb_bind_boolean(self.raw, index as u64 + 1, value) };
         self.bound(state, index)
     }
 

@@ -50,6 +50,15 @@ impl<R: AsyncRead + Unpin> MessageReader<R> {
         }
     }
 
+    /// The next message if it is already buffered, without waiting for the network.
+    pub fn next_buffered(&mut self) -> Result<Option<PgWireFrontendMessage>, PgError> {
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        PgWireFrontendMessage::decode(&mut self.buf, &self.context)
+            .map_err(|e| PgError::fatal(sqlstate::PROTOCOL_VIOLATION, format!("invalid message: {e}")))
+    }
+
     /// Bytes received but not decoded yet (a client must not pipeline past an SSLRequest).
     pub fn has_buffered(&self) -> bool {
         self.buf.has_remaining()

@@ -20,7 +20,8 @@ use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
-use crate::session::output::Output;
+use crate::session::extended::Extended;
+use crate::session::output::{ClientGone, Output};
 use crate::session::TxnState;
 use codec::{MessageReader, MessageWriter};
 use startup::Opening;
@@ -96,6 +97,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
 
     let mut session = Session {
         conn: Some(conn),
+        extended: Extended::default(),
         txn: TxnState::Idle,
         info: Arc::clone(&info),
         ctx: Arc::clone(&ctx),
@@ -110,6 +112,8 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
 struct Session {
     /// `None` only while a statement runs on a blocking thread, or after a crash lost it.
     conn: Option<Connection>,
+    /// Named statements and portals of the extended protocol.
+    extended: Extended,
     txn: TxnState,
     info: Arc<SessionInfo>,
     ctx: Arc<ServerContext>,
@@ -131,7 +135,8 @@ impl Session {
         W: AsyncWrite + Unpin,
     {
         let mut phase = self.ctx.phase.clone();
-        let mut skipping_to_sync = false;
+        // A message read while gathering an extended batch that belongs after it.
+        let mut held: Option<PgWireFrontendMessage> = None;
         loop {
             if *phase.borrow() != Phase::Running {
                 writer.error(&PgError::fatal(
@@ -140,9 +145,12 @@ impl Session {
                 ));
                 return;
             }
-            let msg = tokio::select! {
-                msg = reader.next() => msg,
-                _ = phase.changed() => continue,
+            let msg = match held.take() {
+                Some(msg) => Ok(Some(msg)),
+                None => tokio::select! {
+                    msg = reader.next() => msg,
+                    _ = phase.changed() => continue,
+                },
             };
             let msg = match msg {
                 Ok(Some(msg)) => msg,
@@ -152,42 +160,41 @@ impl Session {
                     return;
                 }
             };
-            match msg {
-                PgWireFrontendMessage::Query(query) => {
-                    if !self.simple_query(query.query, writer).await {
-                        return;
-                    }
-                }
+            let keep_going = match msg {
+                PgWireFrontendMessage::Query(query) => self.simple_query(query.query, writer).await,
                 PgWireFrontendMessage::Terminate(_) => return,
-                PgWireFrontendMessage::Sync(_) => {
-                    skipping_to_sync = false;
-                    writer.ready_for_query(self.txn.status());
-                    if writer.flush().await.is_err() {
-                        return;
-                    }
-                }
-                PgWireFrontendMessage::Flush(_) => {
-                    if writer.flush().await.is_err() {
-                        return;
-                    }
-                }
-                PgWireFrontendMessage::Parse(_)
+                msg @ (PgWireFrontendMessage::Parse(_)
                 | PgWireFrontendMessage::Bind(_)
                 | PgWireFrontendMessage::Describe(_)
                 | PgWireFrontendMessage::Execute(_)
-                | PgWireFrontendMessage::Close(_) => {
-                    // After an error the protocol discards messages until Sync.
-                    if !skipping_to_sync {
-                        skipping_to_sync = true;
-                        writer.error(&PgError::new(
-                            sqlstate::FEATURE_NOT_SUPPORTED,
-                            "the extended query protocol is not supported yet",
-                        ));
+                | PgWireFrontendMessage::Close(_)
+                | PgWireFrontendMessage::Sync(_)
+                | PgWireFrontendMessage::Flush(_)) => {
+                    // Everything the client sent together, up to Sync or Flush, runs as one job.
+                    let mut batch = vec![msg];
+                    while !matches!(
+                        batch.last(),
+                        Some(PgWireFrontendMessage::Sync(_) | PgWireFrontendMessage::Flush(_))
+                    ) {
+                        match reader.next_buffered() {
+                            Ok(Some(next)) if is_extended(&next) => batch.push(next),
+                            Ok(Some(other)) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                writer.error(&e);
+                                return;
+                            }
+                        }
                     }
+                    self.extended_batch(batch, writer).await
                 }
+                // Outside COPY, stray copy messages are ignored, as PostgreSQL does.
                 PgWireFrontendMessage::CopyData(_)
                 | PgWireFrontendMessage::CopyDone(_)
-                | PgWireFrontendMessage::CopyFail(_) => {}
+                | PgWireFrontendMessage::CopyFail(_) => true,
                 _ => {
                     writer.error(&PgError::fatal(
                         sqlstate::PROTOCOL_VIOLATION,
@@ -195,6 +202,9 @@ impl Session {
                     ));
                     return;
                 }
+            };
+            if !keep_going {
+                return;
             }
         }
     }
@@ -205,19 +215,68 @@ impl Session {
         sql: String,
         writer: &mut MessageWriter<W>,
     ) -> bool {
+        Stats::add(&self.ctx.stats.queries, 1);
+        self.info.begin_query(&sql);
+        let observer = Observer(Arc::clone(&self.info));
+        let done = self
+            .run_job(writer, move |conn, _, txn, out| {
+                let txn = run_simple_query(conn, &sql, txn, out, &observer)?;
+                out.ready_for_query(txn.status());
+                Ok(txn)
+            })
+            .await;
+        done && writer.flush().await.is_ok()
+    }
+
+    /// Run a batch of extended-protocol messages. Returns false when the session must end.
+    async fn extended_batch<W: AsyncWrite + Unpin>(
+        &mut self,
+        batch: Vec<PgWireFrontendMessage>,
+        writer: &mut MessageWriter<W>,
+    ) -> bool {
+        let executes = batch
+            .iter()
+            .filter(|m| matches!(m, PgWireFrontendMessage::Execute(_)))
+            .count();
+        if executes > 0 {
+            Stats::add(&self.ctx.stats.queries, executes as u64);
+            if let Some(sql) = batch.iter().find_map(|m| match m {
+                PgWireFrontendMessage::Parse(p) => Some(p.query.as_str()),
+                _ => None,
+            }) {
+                self.info.begin_query(sql);
+            } else {
+                self.info.set_activity(Activity::Active);
+            }
+        }
+        let done = self
+            .run_job(writer, move |conn, extended, txn, out| {
+                extended.run_batch(conn, batch, txn, out)
+            })
+            .await;
+        done && writer.flush().await.is_ok()
+    }
+
+    /// Run DuckDB work for this session on a blocking thread, streaming what it writes to the
+    /// client as it comes. Returns false when the session must end.
+    async fn run_job<W, F>(&mut self, writer: &mut MessageWriter<W>, job: F) -> bool
+    where
+        W: AsyncWrite + Unpin,
+        F: FnOnce(&Connection, &mut Extended, TxnState, &mut Output) -> Result<TxnState, ClientGone>
+            + Send
+            + 'static,
+    {
         let Some(conn) = self.conn.take() else {
             return false;
         };
-        Stats::add(&self.ctx.stats.queries, 1);
-        self.info.begin_query(&sql);
+        let mut extended = std::mem::take(&mut self.extended);
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
         let txn = self.txn;
-        let observer = Observer(Arc::clone(&self.info));
         let task = run_blocking(move || {
             let mut out = Output::new(tx);
-            let outcome = run_simple_query(&conn, &sql, txn, &mut out, &observer);
+            let outcome = job(&conn, &mut extended, txn, &mut out);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
-            (conn, outcome)
+            (conn, extended, outcome)
         });
 
         let mut client_gone = false;
@@ -231,7 +290,7 @@ impl Session {
             }
             Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
         }
-        let (conn, outcome) = match task.await {
+        let (conn, extended, outcome) = match task.await {
             Some(done) => done,
             // A panic in the executor (the connection went down with it), or the process exits.
             None => {
@@ -243,6 +302,7 @@ impl Session {
             }
         };
         self.conn = Some(conn);
+        self.extended = extended;
         let Ok(txn) = outcome else { return false };
         self.txn = txn;
         if client_gone {
@@ -253,8 +313,7 @@ impl Session {
             TxnState::InBlock => Activity::IdleInTransaction,
             TxnState::Failed => Activity::IdleInFailedTransaction,
         });
-        writer.ready_for_query(txn.status());
-        writer.flush().await.is_ok()
+        true
     }
 
     /// Give the connection back to the pool (after its reset) and leave the registry.
@@ -265,4 +324,17 @@ impl Session {
         }
         self.ctx.registry.deregister(self.info.id);
     }
+}
+
+fn is_extended(msg: &PgWireFrontendMessage) -> bool {
+    matches!(
+        msg,
+        PgWireFrontendMessage::Parse(_)
+            | PgWireFrontendMessage::Bind(_)
+            | PgWireFrontendMessage::Describe(_)
+            | PgWireFrontendMessage::Execute(_)
+            | PgWireFrontendMessage::Close(_)
+            | PgWireFrontendMessage::Sync(_)
+            | PgWireFrontendMessage::Flush(_)
+    )
 }

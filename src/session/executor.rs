@@ -207,6 +207,9 @@ pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
     }
 }
 
+/// Result columns (name, type) and one encoder per column.
+type RowShape = (Vec<(String, DuckType)>, Vec<TextEncoder>);
+
 /// A statement's result on its way to the client, possibly in several Executes (a portal with a
 /// row limit keeps it between them).
 pub(super) struct Rows {
@@ -214,7 +217,7 @@ pub(super) struct Rows {
     kind: StatementKind,
     keywords: Vec<String>,
     /// Columns and their encoders, when the statement returns rows.
-    shape: Option<(Vec<(String, DuckType)>, Vec<TextEncoder>)>,
+    shape: Option<RowShape>,
     /// A chunk not yet fully sent, and the next row to send from it.
     pending: Option<(DataChunk, usize)>,
     sent: u64,

@@ -3,8 +3,11 @@
 //! query instead of making the server buffer the whole result.
 
 use bytes::{BufMut, BytesMut};
-use pgwire_proto::messages::data::{FieldDescription, RowDescription};
-use pgwire_proto::messages::response::{CommandComplete, EmptyQueryResponse};
+use pgwire_proto::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
+use pgwire_proto::messages::extendedquery::{BindComplete, CloseComplete, ParseComplete, PortalSuspended};
+use pgwire_proto::messages::response::{
+    CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
+};
 use pgwire_proto::messages::PgWireBackendMessage;
 use tokio::sync::mpsc;
 
@@ -101,6 +104,36 @@ impl Output {
             self.flush_if_full()?;
         }
         Ok(())
+    }
+
+    pub fn parse_complete(&mut self) {
+        self.message(PgWireBackendMessage::ParseComplete(ParseComplete::new()));
+    }
+
+    pub fn bind_complete(&mut self) {
+        self.message(PgWireBackendMessage::BindComplete(BindComplete::new()));
+    }
+
+    pub fn close_complete(&mut self) {
+        self.message(PgWireBackendMessage::CloseComplete(CloseComplete::new()));
+    }
+
+    pub fn no_data(&mut self) {
+        self.message(PgWireBackendMessage::NoData(NoData::new()));
+    }
+
+    pub fn portal_suspended(&mut self) {
+        self.message(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()));
+    }
+
+    pub fn parameter_description(&mut self, oids: &[u32]) {
+        self.message(PgWireBackendMessage::ParameterDescription(
+            ParameterDescription::new(oids.to_vec()),
+        ));
+    }
+
+    pub fn ready_for_query(&mut self, status: TransactionStatus) {
+        self.message(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)));
     }
 
     pub fn command_complete(&mut self, tag: String) {

@@ -4,6 +4,7 @@
 
 pub mod datetime;
 pub mod oid;
+pub mod params;
 pub mod text;
 
 pub use oid::PgType;

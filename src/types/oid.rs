@@ -59,7 +59,7 @@ impl PgType {
             },
             Float => PgType::of(FLOAT4, 4),
             Double => PgType::of(FLOAT8, 8),
-            Varchar | Enum { .. } | Null | Other(_) => PgType::of(TEXT, -1),
+            Varchar | Enum { .. } | Null | Unresolved | Other(_) => PgType::of(TEXT, -1),
             Json | Struct(_) | Map(..) | Union(_) => PgType::of(JSON, -1),
             Blob => PgType::of(BYTEA, -1),
             Bit => PgType::of(VARBIT, -1),

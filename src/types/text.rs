@@ -40,6 +40,7 @@ fn check_supported(ty: &DuckType) -> Result<(), PgError> {
     match ty {
         DuckType::Other(name) => unsupported(name),
         DuckType::BigNum => unsupported("BIGNUM"),
+        DuckType::Unresolved => unsupported("UNKNOWN"),
         DuckType::List(c) | DuckType::Array(c, _) => check_supported(c),
         DuckType::Map(k, v) => check_supported(k).and(check_supported(v)),
         DuckType::Struct(fields) | DuckType::Union(fields) => {
@@ -184,7 +185,7 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         }
         Null => {}
         List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out),
-        Other(_) | BigNum => unreachable!("rejected by TextEncoder::new"),
+        Other(_) | BigNum | Unresolved => unreachable!("rejected by TextEncoder::new"),
     }
 }
 

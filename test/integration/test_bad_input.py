@@ -86,20 +86,6 @@ def test_unknown_message_type_closes_only_that_session(host):
     assert still_serving(host)
 
 
-def test_extended_query_is_refused_cleanly_until_sync(host):
-    w = Wire(host.port)
-    w.startup()
-    w.send_message("P", b"\0SELECT 1\0\0\0")
-    w.send_message("B", b"\0\0\0\0\0\0\0\0")
-    w.send_message("E", b"\0\0\0\0\0")
-    w.send_message("S")
-    messages = w.read_until("Z")
-    assert kinds(messages) == "EZ"
-    assert messages[0].fields()["C"] == "0A000"
-    assert kinds(w.query("SELECT 1")) == "TDCZ"
-    w.close()
-
-
 def test_client_leaving_mid_result_frees_its_session(host):
     w = Wire(host.port)
     w.startup()

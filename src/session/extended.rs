@@ -1,0 +1,421 @@
+//! The extended query protocol: named statements and portals.
+//!
+//! The I/O side gathers the messages a client sent together (up to a Sync or Flush) and hands
+//! them over as one batch, run here on the session's connection. After an error the rest of the
+//! batch is skipped until Sync, as the protocol requires. Like PostgreSQL, the statements between
+//! two Syncs that change data form one implicit transaction.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pgwire_proto::messages::extendedquery::{
+    Bind, Close, Describe, Execute, Parse, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+};
+use pgwire_proto::messages::PgWireFrontendMessage;
+
+use super::executor::{after_success, transaction_gate, Control, Gate, Rows, Stop};
+use super::output::{ClientGone, Output};
+use super::sql_text::leading_keywords;
+use super::TxnState;
+use crate::db::{Connection, DuckType, Prepared, StatementKind};
+use crate::error::{sqlstate, PgError};
+use crate::types::{params, PgType};
+
+/// A parsed statement.
+pub struct Statement {
+    /// `None` for an empty query. Portals share statements (`Arc`); the mutex makes the shared
+    /// DuckDB handle safe to move between threads with them.
+    prepared: Option<Mutex<Prepared>>,
+    kind: StatementKind,
+    keywords: Vec<String>,
+    /// OIDs the client declared (0 where it left the type to us).
+    declared: Vec<u32>,
+    /// Types DuckDB inferred for the parameters.
+    inferred: Vec<Option<DuckType>>,
+    /// Result columns, when the statement returns rows.
+    columns: Option<Vec<(String, DuckType)>>,
+}
+
+impl Statement {
+    /// Does DuckDB need the parameters' values before it can tell the result types?
+    fn unresolved(&self) -> bool {
+        self.columns
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|(_, t)| *t == DuckType::Unresolved))
+    }
+
+    fn parameter_oids(&self) -> Vec<u32> {
+        self.declared
+            .iter()
+            .zip(&self.inferred)
+            .map(|(&declared, inferred)| match declared {
+                // PostgreSQL resolves a parameter nothing constrains as text; so do we.
+                0 => inferred
+                    .as_ref()
+                    .map(|t| PgType::from_duck(t).oid)
+                    .unwrap_or(crate::types::oid::TEXT),
+                oid => oid,
+            })
+            .collect()
+    }
+}
+
+/// A bound statement, possibly part-way through its result.
+pub struct Portal {
+    statement: Arc<Statement>,
+    params: Vec<Option<bytes::Bytes>>,
+    param_formats: Vec<i16>,
+    result_formats: Vec<i16>,
+    /// The result while a row limit keeps it open between Executes.
+    rows: Option<Rows>,
+    done: bool,
+}
+
+/// Statements and portals of one session.
+#[derive(Default)]
+pub struct Extended {
+    statements: HashMap<String, Arc<Statement>>,
+    portals: HashMap<String, Portal>,
+    /// An error happened: skip messages until Sync.
+    skipping: bool,
+    /// We opened a transaction for the statements before the next Sync.
+    implicit: bool,
+}
+
+/// Does a statement of this kind with these prepared columns send rows?
+fn returns_rows(kind: StatementKind, columns: &[(String, DuckType)]) -> bool {
+    use StatementKind as K;
+    match kind {
+        // DuckDB describes DML without RETURNING as one BIGINT column "Count".
+        K::Insert | K::Update | K::Delete | K::MergeInto => {
+            !(columns.len() == 1 && columns[0].0 == "Count" && columns[0].1 == DuckType::BigInt)
+        }
+        K::Select | K::Explain | K::Pragma | K::Call | K::Execute | K::Relation | K::LogicalPlan => {
+            !columns.is_empty()
+        }
+        _ => false,
+    }
+}
+
+fn protocol_error(message: impl Into<String>) -> PgError {
+    PgError::new(sqlstate::PROTOCOL_VIOLATION, message)
+}
+
+impl Extended {
+    /// Run a batch of extended-protocol messages. Returns the transaction state after it.
+    pub fn run_batch(
+        &mut self,
+        conn: &Connection,
+        batch: Vec<PgWireFrontendMessage>,
+        mut txn: TxnState,
+        out: &mut Output,
+    ) -> Result<TxnState, ClientGone> {
+        for message in batch {
+            if let PgWireFrontendMessage::Sync(_) = message {
+                self.sync(conn, &mut txn, out);
+                out.ready_for_query(txn.status());
+                out.flush()?;
+                continue;
+            }
+            if let PgWireFrontendMessage::Flush(_) = message {
+                out.flush()?;
+                continue;
+            }
+            if self.skipping {
+                continue;
+            }
+            let outcome = match message {
+                PgWireFrontendMessage::Parse(m) => self.parse(conn, m, out),
+                PgWireFrontendMessage::Bind(m) => self.bind(m, out),
+                PgWireFrontendMessage::Describe(m) => self.describe(conn, m, &mut txn, out),
+                PgWireFrontendMessage::Execute(m) => self.execute(conn, m, &mut txn, out),
+                PgWireFrontendMessage::Close(m) => self.close(m, out),
+                _ => Err(Stop::Failed(protocol_error(
+                    "unexpected message in the extended query protocol",
+                ))),
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(Stop::ClientGone) => return Err(ClientGone),
+                Err(Stop::Failed(e)) => {
+                    out.error(&e);
+                    self.skipping = true;
+                    if txn == TxnState::InBlock {
+                        txn = TxnState::Failed;
+                    }
+                }
+            }
+        }
+        Ok(txn)
+    }
+
+    fn sync(&mut self, conn: &Connection, txn: &mut TxnState, out: &mut Output) {
+        if self.implicit {
+            self.implicit = false;
+            let end = if self.skipping { "ROLLBACK" } else { "COMMIT" };
+            if let Err(e) = conn.execute(end) {
+                let _ = conn.execute("ROLLBACK");
+                if !self.skipping {
+                    out.error(&e.into());
+                }
+            }
+        }
+        self.skipping = false;
+        // Portals live until the end of the transaction; outside one, until Sync.
+        if *txn == TxnState::Idle {
+            self.portals.clear();
+        }
+    }
+
+    fn parse(&mut self, conn: &Connection, m: Parse, out: &mut Output) -> Result<(), Stop> {
+        let name = m.name.unwrap_or_default();
+        if !name.is_empty() && self.statements.contains_key(&name) {
+            return Err(Stop::Failed(PgError::new(
+                "42P05",
+                format!("prepared statement \"{name}\" already exists"),
+            )));
+        }
+        let prepared = conn.prepare(&m.query)?;
+        let keywords = leading_keywords(&m.query, 8);
+        let statement = match prepared {
+            None => Statement {
+                prepared: None,
+                kind: StatementKind::Invalid,
+                keywords,
+                declared: m.type_oids,
+                inferred: Vec::new(),
+                columns: None,
+            },
+            Some(prepared) => {
+                let count = prepared.param_count();
+                let mut declared = m.type_oids;
+                if declared.len() > count {
+                    return Err(Stop::Failed(PgError::new(
+                        sqlstate::SYNTAX_ERROR,
+                        format!("could not determine data type of parameter ${}", count + 1),
+                    )));
+                }
+                declared.resize(count, 0);
+                let inferred = (0..count).map(|i| prepared.param_type(i)).collect();
+                let kind = prepared.kind();
+                let columns = prepared.columns();
+                let columns = returns_rows(kind, &columns).then_some(columns);
+                Statement {
+                    prepared: Some(Mutex::new(prepared)),
+                    kind,
+                    keywords,
+                    declared,
+                    inferred,
+                    columns,
+                }
+            }
+        };
+        self.statements.insert(name, Arc::new(statement));
+        out.parse_complete();
+        Ok(())
+    }
+
+    fn bind(&mut self, m: Bind, out: &mut Output) -> Result<(), Stop> {
+        let statement_name = m.statement_name.unwrap_or_default();
+        let statement = self.statements.get(&statement_name).cloned().ok_or_else(|| {
+            Stop::Failed(PgError::new(
+                "26000",
+                format!("prepared statement \"{statement_name}\" does not exist"),
+            ))
+        })?;
+        let expected = statement.declared.len();
+        if m.parameters.len() != expected {
+            return Err(Stop::Failed(protocol_error(format!(
+                "bind message supplies {} parameters, but prepared statement \"{statement_name}\" requires {expected}",
+                m.parameters.len()
+            ))));
+        }
+        if !matches!(m.parameter_format_codes.len(), 0 | 1) && m.parameter_format_codes.len() != expected {
+            return Err(Stop::Failed(protocol_error(format!(
+                "bind message has {} parameter formats but {expected} parameters",
+                m.parameter_format_codes.len()
+            ))));
+        }
+        if m.result_column_format_codes.iter().any(|&f| f != 0) {
+            return Err(Stop::Failed(PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "binary result format is not supported yet",
+            )));
+        }
+        let portal_name = m.portal_name.unwrap_or_default();
+        self.portals.insert(
+            portal_name,
+            Portal {
+                statement,
+                params: m.parameters,
+                param_formats: m.parameter_format_codes,
+                result_formats: m.result_column_format_codes,
+                rows: None,
+                done: false,
+            },
+        );
+        out.bind_complete();
+        Ok(())
+    }
+
+    fn describe(
+        &mut self,
+        conn: &Connection,
+        m: Describe,
+        txn: &mut TxnState,
+        out: &mut Output,
+    ) -> Result<(), Stop> {
+        let name = m.name.unwrap_or_default();
+        let (statement, formats) = match m.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => {
+                let s = self.statements.get(&name).ok_or_else(|| {
+                    Stop::Failed(PgError::new(
+                        "26000",
+                        format!("prepared statement \"{name}\" does not exist"),
+                    ))
+                })?;
+                out.parameter_description(&s.parameter_oids());
+                (Arc::clone(s), Vec::new())
+            }
+            TARGET_TYPE_BYTE_PORTAL => {
+                let p = self.portals.get(&name).ok_or_else(|| {
+                    Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
+                })?;
+                if p.statement.unresolved() {
+                    // DuckDB knows the result types only once the parameters are bound and the
+                    // statement runs: start it now, describe the result, and let Execute send it.
+                    let rows = self.start_portal(conn, &name, txn, out)?;
+                    match rows.and_then(|r| r.columns().map(<[_]>::to_vec)) {
+                        Some(columns) => out.row_description(&columns, &[]),
+                        None => out.no_data(),
+                    }
+                    return Ok(());
+                }
+                (Arc::clone(&p.statement), p.result_formats.clone())
+            }
+            _ => return Err(Stop::Failed(protocol_error("invalid DESCRIBE message subtype"))),
+        };
+        match &statement.columns {
+            Some(columns) => out.row_description(columns, &formats),
+            None => out.no_data(),
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, m: Close, out: &mut Output) -> Result<(), Stop> {
+        let name = m.name.unwrap_or_default();
+        match m.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => {
+                self.statements.remove(&name);
+            }
+            TARGET_TYPE_BYTE_PORTAL => {
+                self.portals.remove(&name);
+            }
+            _ => return Err(Stop::Failed(protocol_error("invalid CLOSE message subtype"))),
+        }
+        out.close_complete();
+        Ok(())
+    }
+
+    /// Bind a portal's parameters and start its statement (once). Returns its rows, if the
+    /// statement is running; `None` when it completed here (transaction control, empty query).
+    fn start_portal(
+        &mut self,
+        conn: &Connection,
+        name: &str,
+        txn: &mut TxnState,
+        out: &mut Output,
+    ) -> Result<Option<&Rows>, Stop> {
+        let portal = self.portals.get_mut(name).ok_or_else(|| {
+            Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
+        })?;
+        if portal.rows.is_some() || portal.done {
+            return Ok(portal.rows.as_ref());
+        }
+        let statement = Arc::clone(&portal.statement);
+        let Some(prepared) = &statement.prepared else {
+            out.empty_query();
+            portal.done = true;
+            return Ok(None);
+        };
+        let control = match transaction_gate(conn, &statement.keywords, txn, out)? {
+            Gate::Answered => {
+                portal.done = true;
+                return Ok(None);
+            }
+            Gate::Run(control) => control,
+        };
+        if control.is_some() && self.implicit {
+            // BEGIN turns the implicit transaction into the block; COMMIT/ROLLBACK end it.
+            self.implicit = false;
+            if control == Some(Control::Begin) {
+                *txn = TxnState::InBlock;
+                out.command_complete("BEGIN".into());
+                portal.done = true;
+                return Ok(None);
+            }
+        }
+        if control.is_none()
+            && *txn == TxnState::Idle
+            && !self.implicit
+            && statement.kind != StatementKind::Select
+        {
+            conn.execute("BEGIN TRANSACTION")?;
+            self.implicit = true;
+        }
+        let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, value) in portal.params.iter().enumerate() {
+            let binary = match portal.param_formats.as_slice() {
+                [] => false,
+                [one] => *one == 1,
+                many => many[i] == 1,
+            };
+            params::bind(
+                &prepared,
+                i,
+                statement.declared[i],
+                statement.inferred[i].as_ref(),
+                binary,
+                value.as_deref(),
+            )?;
+        }
+        let result = prepared.execute_streaming()?;
+        after_success(control, txn);
+        portal.rows = Some(Rows::start(result, statement.kind, &statement.keywords)?);
+        Ok(portal.rows.as_ref())
+    }
+
+    fn execute(
+        &mut self,
+        conn: &Connection,
+        m: Execute,
+        txn: &mut TxnState,
+        out: &mut Output,
+    ) -> Result<(), Stop> {
+        let name = m.name.unwrap_or_default();
+        let limit = (m.max_rows > 0).then_some(m.max_rows as u64);
+        let already_done = self.portals.get(&name).is_some_and(|p| p.done);
+        if already_done {
+            // Executing a completed portal again returns nothing more.
+            let p = &self.portals[&name];
+            out.command_complete(crate::protocol::tag::command_tag(
+                p.statement.kind,
+                &p.statement.keywords,
+                0,
+            ));
+            return Ok(());
+        }
+        if self.start_portal(conn, &name, txn, out)?.is_none() {
+            return Ok(());
+        }
+        let portal = self.portals.get_mut(&name).expect("started above");
+        let rows = portal.rows.as_mut().expect("started above");
+        if rows.send(out, limit)? {
+            portal.rows = None;
+            portal.done = true;
+        } else {
+            out.portal_suspended();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,268 @@
+//! Parameters from Bind: decoded from PostgreSQL's text or binary format and bound to a DuckDB
+//! prepared statement. Values travel to DuckDB as text where DuckDB's own cast is exact (numbers,
+//! dates, uuids), so every DuckDB parameter type accepts them.
+
+use bytes::BytesMut;
+
+use super::datetime;
+use super::oid;
+use super::PgType;
+use crate::db::{DuckType, Prepared};
+use crate::error::{sqlstate, PgError};
+
+/// Days and microseconds between PostgreSQL's epoch (2000-01-01) and DuckDB's (1970-01-01).
+const PG_EPOCH_DAYS: i64 = 10_957;
+const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * datetime::MICROS_PER_DAY;
+
+fn invalid(index: usize, what: &str) -> PgError {
+    PgError::new(
+        sqlstate::INVALID_PARAMETER_VALUE,
+        format!("invalid binary value for parameter ${} ({what})", index + 1),
+    )
+}
+
+fn utf8(index: usize, bytes: &[u8]) -> Result<&str, PgError> {
+    std::str::from_utf8(bytes).map_err(|_| {
+        PgError::new(
+            "22021",
+            format!(
+                "invalid byte sequence for encoding \"UTF8\" in parameter ${}",
+                index + 1
+            ),
+        )
+    })
+}
+
+fn fixed<const N: usize>(index: usize, bytes: &[u8], what: &str) -> Result<[u8; N], PgError> {
+    bytes.try_into().map_err(|_| invalid(index, what))
+}
+
+/// PostgreSQL's text form of bytea: `\x` + hex (the escape form is decoded too).
+fn decode_bytea_text(index: usize, text: &str) -> Result<Vec<u8>, PgError> {
+    if let Some(hex) = text.strip_prefix("\\x") {
+        let digits = hex.as_bytes();
+        if digits.len() % 2 != 0 {
+            return Err(PgError::new(
+                sqlstate::INVALID_TEXT_REPRESENTATION,
+                "invalid hexadecimal data: odd number of digits",
+            ));
+        }
+        return digits
+            .chunks(2)
+            .map(|p| {
+                u8::from_str_radix(std::str::from_utf8(p).unwrap_or("zz"), 16).map_err(|_| {
+                    PgError::new(
+                        sqlstate::INVALID_TEXT_REPRESENTATION,
+                        format!("invalid hexadecimal digit in parameter ${}", index + 1),
+                    )
+                })
+            })
+            .collect();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            let octal = b
+                .get(i + 1..i + 4)
+                .and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok());
+            match octal {
+                Some(v) => {
+                    out.push(v);
+                    i += 4;
+                    continue;
+                }
+                None => {
+                    return Err(PgError::new(
+                        sqlstate::INVALID_TEXT_REPRESENTATION,
+                        "invalid input syntax for type bytea",
+                    ))
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Bind one parameter. `declared` is the OID the client gave in Parse (0: none), `inferred` the
+/// type DuckDB found for the parameter.
+pub fn bind(
+    prepared: &Prepared,
+    index: usize,
+    declared: u32,
+    inferred: Option<&DuckType>,
+    binary: bool,
+    value: Option<&[u8]>,
+) -> Result<(), PgError> {
+    let Some(bytes) = value else {
+        return prepared.bind_null(index).map_err(PgError::from);
+    };
+    let type_oid = match declared {
+        0 | oid::UNKNOWN => inferred.map(|t| PgType::from_duck(t).oid).unwrap_or(oid::TEXT),
+        other => other,
+    };
+    // Where DuckDB could not infer the type, the client's declared type decides it: bind a
+    // typed value, so that `SELECT $1` with an int4 parameter returns a number, not text.
+    let typed = inferred.is_none() && declared != 0;
+    if !binary {
+        let text = utf8(index, bytes)?;
+        let bad = |ty: &str| {
+            PgError::new(
+                sqlstate::INVALID_TEXT_REPRESENTATION,
+                format!("invalid input syntax for type {ty}: \"{text}\""),
+            )
+        };
+        return match type_oid {
+            oid::BYTEA => prepared
+                .bind_blob(index, &decode_bytea_text(index, text)?)
+                .map_err(PgError::from),
+            oid::INT2 | oid::INT4 | oid::INT8 if typed => prepared
+                .bind_i64(index, text.trim().parse().map_err(|_| bad("integer"))?)
+                .map_err(PgError::from),
+            oid::FLOAT4 | oid::FLOAT8 if typed => prepared
+                .bind_f64(index, text.trim().parse().map_err(|_| bad("double precision"))?)
+                .map_err(PgError::from),
+            oid::BOOL if typed => {
+                let value = match text.trim().to_ascii_lowercase().as_str() {
+                    "t" | "true" | "yes" | "on" | "1" | "y" => true,
+                    "f" | "false" | "no" | "off" | "0" | "n" => false,
+                    _ => return Err(bad("boolean")),
+                };
+                prepared.bind_bool(index, value).map_err(PgError::from)
+            }
+            _ => prepared.bind_text(index, text).map_err(PgError::from),
+        };
+    }
+    if typed {
+        match type_oid {
+            oid::INT2 => {
+                return prepared
+                    .bind_i64(index, i16::from_be_bytes(fixed(index, bytes, "int2")?) as i64)
+                    .map_err(PgError::from)
+            }
+            oid::INT4 => {
+                return prepared
+                    .bind_i64(index, i32::from_be_bytes(fixed(index, bytes, "int4")?) as i64)
+                    .map_err(PgError::from)
+            }
+            oid::INT8 => {
+                return prepared
+                    .bind_i64(index, i64::from_be_bytes(fixed(index, bytes, "int8")?))
+                    .map_err(PgError::from)
+            }
+            oid::FLOAT4 => {
+                return prepared
+                    .bind_f64(index, f32::from_be_bytes(fixed(index, bytes, "float4")?) as f64)
+                    .map_err(PgError::from)
+            }
+            oid::FLOAT8 => {
+                return prepared
+                    .bind_f64(index, f64::from_be_bytes(fixed(index, bytes, "float8")?))
+                    .map_err(PgError::from)
+            }
+            oid::BOOL if bytes.len() == 1 => {
+                return prepared.bind_bool(index, bytes[0] != 0).map_err(PgError::from)
+            }
+            _ => {}
+        }
+    }
+    let text: String = match type_oid {
+        oid::BYTEA => return prepared.bind_blob(index, bytes).map_err(PgError::from),
+        oid::TEXT | oid::VARCHAR | oid::JSON | oid::UNKNOWN | 19 | 1042 => utf8(index, bytes)?.to_string(),
+        oid::BOOL => match bytes {
+            [0] => "false".into(),
+            [1] => "true".into(),
+            _ => return Err(invalid(index, "bool")),
+        },
+        oid::INT2 => i16::from_be_bytes(fixed(index, bytes, "int2")?).to_string(),
+        oid::INT4 => i32::from_be_bytes(fixed(index, bytes, "int4")?).to_string(),
+        oid::INT8 => i64::from_be_bytes(fixed(index, bytes, "int8")?).to_string(),
+        oid::OID => u32::from_be_bytes(fixed(index, bytes, "oid")?).to_string(),
+        oid::FLOAT4 => float_text(f32::from_be_bytes(fixed(index, bytes, "float4")?) as f64),
+        oid::FLOAT8 => float_text(f64::from_be_bytes(fixed(index, bytes, "float8")?)),
+        oid::UUID => {
+            let b: [u8; 16] = fixed(index, bytes, "uuid")?;
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            format!(
+                "{}-{}-{}-{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..]
+            )
+        }
+        oid::DATE => {
+            let days = i32::from_be_bytes(fixed(index, bytes, "date")?);
+            let mut out = BytesMut::new();
+            match days {
+                i32::MAX => datetime::put_date(&mut out, datetime::DATE_INFINITY),
+                i32::MIN => datetime::put_date(&mut out, datetime::DATE_NEG_INFINITY),
+                d => datetime::put_date(&mut out, (d as i64 + PG_EPOCH_DAYS) as i32),
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        oid::TIMESTAMP | oid::TIMESTAMPTZ => {
+            let micros = i64::from_be_bytes(fixed(index, bytes, "timestamp")?);
+            let mut out = BytesMut::new();
+            let value = match micros {
+                i64::MAX => datetime::TIMESTAMP_INFINITY,
+                i64::MIN => datetime::TIMESTAMP_NEG_INFINITY,
+                m => m.saturating_add(PG_EPOCH_MICROS),
+            };
+            datetime::put_timestamp(&mut out, value, type_oid == oid::TIMESTAMPTZ);
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        other => {
+            return Err(PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                format!(
+                    "binary format for parameter ${} of type {other} is not supported yet",
+                    index + 1
+                ),
+            ))
+        }
+    };
+    prepared.bind_text(index, &text).map_err(PgError::from)
+}
+
+/// A float as text DuckDB reads back exactly.
+fn float_text(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
+    } else {
+        format!("{v:e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytea_text_forms() {
+        assert_eq!(decode_bytea_text(0, "\\x00ff").unwrap(), vec![0, 255]);
+        assert_eq!(decode_bytea_text(0, "a\\\\b\\001").unwrap(), b"a\\b\x01".to_vec());
+        assert!(decode_bytea_text(0, "\\x0").is_err());
+    }
+
+    #[test]
+    fn floats_round_trip_as_text() {
+        assert_eq!(float_text(0.1).parse::<f64>().unwrap(), 0.1);
+        assert_eq!(float_text(f64::NEG_INFINITY), "-Infinity");
+    }
+}
