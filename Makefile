@@ -40,17 +40,22 @@ $(VENV)/.ready:
 	$(VENV)/bin/pip install --quiet $(PY_PACKAGES)
 	@touch $@
 
+# The demo database and its owner's password (random, made once, kept beside it) go together.
 build/demo.duckdb: scripts/demo.sql $(VENV)/.ready
 	@mkdir -p build
-	rm -f $@
+	rm -f $@ build/demo.password
 	$(DUCKDB_CLI) $@ < scripts/demo.sql
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(18))" > build/demo.password
 
 run: release build/demo.duckdb
-	@echo "Serving build/demo.duckdb on 127.0.0.1:$(PORT). Connect with the connection_string below;"
-	@echo "type SELECT * FROM pgwire_sessions(); to see sessions, .quit to stop."
+	@echo
+	@echo "Serving build/demo.duckdb on 127.0.0.1:$(PORT). Connect with:"
+	@echo "    psql postgresql://duckdb:$$(cat build/demo.password)@127.0.0.1:$(PORT)/demo"
+	@echo "In DuckDB: SELECT * FROM pgwire_sessions(); shows the sessions, .quit stops."
+	@echo
 	$(DUCKDB_CLI) -unsigned build/demo.duckdb \
 		-cmd "LOAD 'build/release/pgwire.duckdb_extension'" \
-		-cmd "SELECT * FROM pgwire_start($(PORT))"
+		-cmd "SELECT host, port, \"user\", connection_string FROM pgwire_start($(PORT), password := '$$(cat build/demo.password)')"
 
 test: unit-test sql-test integration-test
 
