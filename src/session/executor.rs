@@ -47,12 +47,18 @@ pub(super) enum Control {
     Begin,
     Commit,
     Rollback,
+    /// SAVEPOINT, RELEASE, ROLLBACK TO: DuckDB has no savepoints.
+    Savepoint,
 }
 
 pub(super) fn control_of(keywords: &[String]) -> Option<Control> {
-    match keywords.first().map(String::as_str) {
+    let word = |i: usize| keywords.get(i).map(String::as_str);
+    match word(0) {
         Some("BEGIN") | Some("START") => Some(Control::Begin),
         Some("COMMIT") | Some("END") => Some(Control::Commit),
+        Some("SAVEPOINT") | Some("RELEASE") => Some(Control::Savepoint),
+        // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
+        Some("ROLLBACK") if word(1) == Some("TO") || word(2) == Some("TO") => Some(Control::Savepoint),
         Some("ROLLBACK") | Some("ABORT") => Some(Control::Rollback),
         _ => None,
     }
@@ -162,6 +168,11 @@ pub(super) fn transaction_gate(
 ) -> Result<Gate, Stop> {
     let control = control_of(keywords);
     match (control, *txn) {
+        // Answered honestly rather than faked: a client that relies on a savepoint must know.
+        (Some(Control::Savepoint), _) => Err(Stop::Failed(
+            PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, "savepoints are not supported")
+                .with_hint("DuckDB has no savepoints; use a whole transaction (BEGIN ... COMMIT/ROLLBACK)."),
+        )),
         (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
             // COMMIT of a failed block rolls back, and says so.
             let _ = conn.execute("ROLLBACK");
@@ -203,7 +214,7 @@ pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
     match control {
         Some(Control::Begin) => *txn = TxnState::InBlock,
         Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
-        None => {}
+        Some(Control::Savepoint) | None => {}
     }
 }
 

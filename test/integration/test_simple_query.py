@@ -198,3 +198,16 @@ def test_sessions_share_the_host_database(host, conn):
     assert conn.execute("SELECT answer FROM from_host").fetchone() == (42,)
     conn.execute("CREATE TABLE from_client AS SELECT 'hello' AS greeting")
     assert host.sql("SELECT greeting FROM from_client") == [["hello"]]
+
+
+def test_savepoints_are_refused_honestly(host):
+    w = Wire(host.port)
+    w.startup()
+    w.query("BEGIN")
+    for sql in ("SAVEPOINT sp", "RELEASE SAVEPOINT sp", "ROLLBACK TO SAVEPOINT sp", "ROLLBACK TRANSACTION TO sp"):
+        messages = w.query(sql)
+        assert messages[0].fields()["C"] == "0A000", sql
+        assert status(messages) == "E"  # the block failed, as it would have in PostgreSQL
+    # Never a silent success that rolled back more than asked: the block is still there.
+    assert status(w.query("ROLLBACK")) == "I"
+    w.close()
