@@ -4,7 +4,7 @@
 use bytes::BytesMut;
 
 use crate::db::{Connection, DbError, ErrorKind};
-use crate::types::TextEncoder;
+use crate::types::{Encoder, Format};
 
 pub type Rows = Vec<Vec<Option<String>>>;
 
@@ -13,7 +13,7 @@ pub fn query_rows(conn: &Connection, sql: &str) -> Result<Rows, DbError> {
     let mut result = conn.query(sql)?;
     let columns = result.column_count();
     let encoders = (0..columns)
-        .map(|c| TextEncoder::new(&result.column_type(c)))
+        .map(|c| Encoder::new(&result.column_type(c), Format::Text))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| DbError::new(ErrorKind::Other, e.message))?;
     let mut rows = Vec::new();

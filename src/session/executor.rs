@@ -10,7 +10,7 @@ use super::TxnState;
 use crate::db::{Connection, DataChunk, DuckType, QueryResult, ResultShape, StatementKind};
 use crate::error::{sqlstate, PgError};
 use crate::protocol::tag::command_tag;
-use crate::types::TextEncoder;
+use crate::types::{Encoder, Format};
 
 /// Why a statement did not complete.
 pub(super) enum Stop {
@@ -140,7 +140,7 @@ fn run_statement(
         let prepared = extracted.prepare(index)?;
         let kind = prepared.kind();
         let result = prepared.execute_streaming()?;
-        let mut rows = Rows::start(result, kind, keywords)?;
+        let mut rows = Rows::start(result, kind, keywords, &[])?;
         if let Some(columns) = rows.columns() {
             out.row_description(columns, &[]);
         }
@@ -219,7 +219,7 @@ pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
 }
 
 /// Result columns (name, type) and one encoder per column.
-type RowShape = (Vec<(String, DuckType)>, Vec<TextEncoder>);
+type RowShape = (Vec<(String, DuckType)>, Vec<Encoder>);
 
 /// A statement's result on its way to the client, possibly in several Executes (a portal with a
 /// row limit keeps it between them).
@@ -235,10 +235,12 @@ pub(super) struct Rows {
 }
 
 impl Rows {
+    /// `formats`: Bind's result format codes (empty: text).
     pub(super) fn start(
         mut result: QueryResult,
         kind: StatementKind,
         keywords: &[String],
+        formats: &[i16],
     ) -> Result<Rows, Stop> {
         let shape = match result.shape() {
             ResultShape::Rows => {
@@ -247,7 +249,8 @@ impl Rows {
                     .collect();
                 let encoders = columns
                     .iter()
-                    .map(|(_, ty)| TextEncoder::new(ty))
+                    .enumerate()
+                    .map(|(i, (_, ty))| Encoder::new(ty, Format::for_column(formats, i)))
                     .collect::<Result<Vec<_>, _>>()?;
                 Some((columns, encoders))
             }

@@ -236,11 +236,25 @@ impl Extended {
                 m.parameter_format_codes.len()
             ))));
         }
-        if m.result_column_format_codes.iter().any(|&f| f != 0) {
-            return Err(Stop::Failed(PgError::new(
-                sqlstate::FEATURE_NOT_SUPPORTED,
-                "binary result format is not supported yet",
-            )));
+        if let Some(bad) = m
+            .result_column_format_codes
+            .iter()
+            .chain(&m.parameter_format_codes)
+            .find(|&&f| f != 0 && f != 1)
+        {
+            return Err(Stop::Failed(protocol_error(format!(
+                "unsupported format code: {bad}"
+            ))));
+        }
+        if let Some(columns) = &statement.columns {
+            let codes = &m.result_column_format_codes;
+            if codes.len() > 1 && codes.len() != columns.len() && !statement.unresolved() {
+                return Err(Stop::Failed(protocol_error(format!(
+                    "bind message has {} result formats but query has {} columns",
+                    codes.len(),
+                    columns.len()
+                ))));
+            }
         }
         let portal_name = m.portal_name.unwrap_or_default();
         self.portals.insert(
@@ -284,9 +298,10 @@ impl Extended {
                 if p.statement.unresolved() {
                     // DuckDB knows the result types only once the parameters are bound and the
                     // statement runs: start it now, describe the result, and let Execute send it.
+                    let formats = p.result_formats.clone();
                     let rows = self.start_portal(conn, &name, txn, out)?;
                     match rows.and_then(|r| r.columns().map(<[_]>::to_vec)) {
-                        Some(columns) => out.row_description(&columns, &[]),
+                        Some(columns) => out.row_description(&columns, &formats),
                         None => out.no_data(),
                     }
                     return Ok(());
@@ -381,7 +396,12 @@ impl Extended {
         }
         let result = prepared.execute_streaming()?;
         after_success(control, txn);
-        portal.rows = Some(Rows::start(result, statement.kind, &statement.keywords)?);
+        portal.rows = Some(Rows::start(
+            result,
+            statement.kind,
+            &statement.keywords,
+            &portal.result_formats,
+        )?);
         Ok(portal.rows.as_ref())
     }
 

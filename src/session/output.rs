@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::db::{DataChunk, DuckType};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
-use crate::types::{PgType, TextEncoder};
+use crate::types::{Encoder, Format, PgType};
 
 /// Bytes gathered before they are handed to the I/O task.
 const FLUSH_AT: usize = 64 * 1024;
@@ -63,10 +63,9 @@ impl Output {
             .enumerate()
             .map(|(i, (name, ty))| {
                 let pg = PgType::from_duck(ty);
-                let format = match formats {
-                    [] => 0,
-                    [one] => *one,
-                    many => many.get(i).copied().unwrap_or(0),
+                let format = match Format::for_column(formats, i) {
+                    Format::Text => 0,
+                    Format::Binary => 1,
                 };
                 FieldDescription::new(name.clone(), 0, 0, pg.oid, pg.size, pg.modifier, format)
             })
@@ -80,7 +79,7 @@ impl Output {
         chunk: &DataChunk,
         start: usize,
         end: usize,
-        encoders: &[TextEncoder],
+        encoders: &[Encoder],
     ) -> Result<(), ClientGone> {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
         for row in start..end {

@@ -1,11 +1,13 @@
 //! DuckDB ↔ PostgreSQL types: which OID a DuckDB column is shown as, and how its values are
-//! written. Each DuckDB type has one encoder ([`text::TextEncoder`]); every code path that sends
+//! written. Each result column gets one [`Encoder`]; every code path that sends
 //! values (simple query, extended query, COPY) uses it.
 
+pub mod binary;
 pub mod datetime;
+pub mod encoder;
 pub mod oid;
 pub mod params;
 pub mod text;
 
+pub use encoder::{Encoder, Format};
 pub use oid::PgType;
-pub use text::TextEncoder;

@@ -7,29 +7,10 @@ use super::oid::array_oid;
 use crate::db::{DecimalStorage, DuckType, EnumStorage, Interval as DuckInterval, ListEntry, Vector};
 use crate::error::{sqlstate, PgError};
 
-/// Writes one column's values in PostgreSQL text format. Built once per result column.
-#[derive(Debug, Clone)]
-pub struct TextEncoder {
-    ty: DuckType,
-}
-
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-impl TextEncoder {
-    /// An encoder for `ty`, or 0A000 for a type we cannot write yet.
-    pub fn new(ty: &DuckType) -> Result<TextEncoder, PgError> {
-        check_supported(ty)?;
-        Ok(TextEncoder { ty: ty.clone() })
-    }
-
-    /// Write the value at `row`, which the caller has checked is not NULL.
-    #[inline]
-    pub fn write(&self, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
-        write_value(&self.ty, v, row, out);
-    }
-}
-
-fn check_supported(ty: &DuckType) -> Result<(), PgError> {
+/// Can `ty` be written (in text, and so in binary)? 0A000 where not yet.
+pub fn check_supported(ty: &DuckType) -> Result<(), PgError> {
     let unsupported = |name: &str| {
         Err(PgError::new(
             sqlstate::FEATURE_NOT_SUPPORTED,
@@ -55,8 +36,8 @@ fn put_int(out: &mut BytesMut, v: impl itoa::Integer) {
     out.put_slice(buf.format(v).as_bytes());
 }
 
-/// The top-level text form of a value.
-fn write_value(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+/// The top-level text form of a value (not NULL).
+pub fn write_value(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
     match ty {
         DuckType::List(elem) => {
             let entry = v.values::<ListEntry>()[row];
@@ -185,7 +166,7 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         }
         Null => {}
         List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out),
-        Other(_) | BigNum | Unresolved => unreachable!("rejected by TextEncoder::new"),
+        Other(_) | BigNum | Unresolved => unreachable!("rejected by Encoder::new"),
     }
 }
 

@@ -191,3 +191,54 @@ def test_close_statement_and_reuse_of_names(host):
     bind(w, [b"1"], statement="double")
     assert sync(w)[0].fields()["C"] == "26000"
     w.close()
+
+
+def test_binary_results_of_every_common_type(conn):
+    with conn.cursor(binary=True) as cur:
+        cur.execute(
+            """SELECT true, 1::SMALLINT, 2::INTEGER, 3::BIGINT, 1.5::REAL, 2.25::DOUBLE,
+                      12345.678::DECIMAL(10,3), -0.005::DECIMAL(6,3), 0::DECIMAL(4,2),
+                      123456789012345678901234567890::HUGEINT, 'hé', DATE '2024-02-29',
+                      DATE '1999-12-31', TIMESTAMP '2024-02-29 13:14:15.123456',
+                      TIMESTAMP '1969-07-20 20:17:40', TIMESTAMPTZ '2024-02-29 13:14:15+00',
+                      INTERVAL '1 year 2 months 3 days 04:05:06', TIME '12:34:56.5',
+                      '6e7a4b0a-3e8c-4f5e-9a1b-2c3d4e5f6a7b'::UUID, '\\x00\\xFF'::BLOB,
+                      [1, NULL, 3], ['a', 'b c'], [], {'a': 1}, NULL::INTEGER"""
+        )
+        assert [d.type_code for d in cur.description][:6] == [16, 21, 23, 20, 700, 701]
+        assert cur.fetchone() == (
+            True,
+            1,
+            2,
+            3,
+            1.5,
+            2.25,
+            decimal.Decimal("12345.678"),
+            decimal.Decimal("-0.005"),
+            decimal.Decimal("0.00"),
+            decimal.Decimal("123456789012345678901234567890"),
+            "hé",
+            datetime.date(2024, 2, 29),
+            datetime.date(1999, 12, 31),
+            datetime.datetime(2024, 2, 29, 13, 14, 15, 123456),
+            datetime.datetime(1969, 7, 20, 20, 17, 40),
+            datetime.datetime(2024, 2, 29, 13, 14, 15, tzinfo=datetime.timezone.utc),
+            datetime.timedelta(days=428, seconds=14706),
+            datetime.time(12, 34, 56, 500000),
+            uuid.UUID("6e7a4b0a-3e8c-4f5e-9a1b-2c3d4e5f6a7b"),
+            b"\x00\xff",
+            [1, None, 3],
+            ["a", "b c"],
+            [],
+            {"a": 1},
+            None,
+        )
+
+
+def test_binary_parameters(conn):
+    with conn.cursor(binary=True) as cur:
+        params = (7, 2.5, "text", True, datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4, 5), b"\x01\x02")
+        # Where nothing else types a parameter, numbers and booleans keep their declared type;
+        # dates and timestamps are typed by the cast that PostgreSQL users write anyway.
+        cur.execute("SELECT %b, %b, %b, %b, %b::DATE, %b::TIMESTAMP, %b", params)
+        assert cur.fetchone() == params

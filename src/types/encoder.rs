@@ -1,0 +1,58 @@
+//! One encoder per result column: the column's DuckDB type and the format the client asked for.
+
+use bytes::BytesMut;
+
+use super::{binary, text};
+use crate::db::{DuckType, Vector};
+use crate::error::PgError;
+
+/// Wire format of a column or parameter (PostgreSQL's format codes 0 and 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Binary,
+}
+
+impl Format {
+    /// The format of column `index` from Bind's format codes: none means all text, one applies
+    /// to every column, otherwise one per column.
+    pub fn for_column(codes: &[i16], index: usize) -> Format {
+        let code = match codes {
+            [] => 0,
+            [one] => *one,
+            many => many.get(index).copied().unwrap_or(0),
+        };
+        if code == 1 {
+            Format::Binary
+        } else {
+            Format::Text
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    ty: DuckType,
+    format: Format,
+}
+
+impl Encoder {
+    /// An encoder for `ty` in `format`, or 0A000 for a type we cannot send yet.
+    pub fn new(ty: &DuckType, format: Format) -> Result<Encoder, PgError> {
+        text::check_supported(ty)?;
+        debug_assert!(format == Format::Text || binary::supported(ty));
+        Ok(Encoder {
+            ty: ty.clone(),
+            format,
+        })
+    }
+
+    /// Write the value at `row`, which the caller has checked is not NULL.
+    #[inline]
+    pub fn write(&self, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+        match self.format {
+            Format::Text => text::write_value(&self.ty, v, row, out),
+            Format::Binary => binary::write(&self.ty, v, row, out),
+        }
+    }
+}
