@@ -7,7 +7,7 @@ use super::datetime::{
 };
 use super::oid::array_oid;
 use super::text;
-use crate::db::{DecimalStorage, DuckType, EnumStorage, Interval as DuckInterval, ListEntry, Vector};
+use crate::db::{DuckType, Interval as DuckInterval, ListEntry, Vector};
 
 /// Days between PostgreSQL's epoch (2000-01-01) and DuckDB's (1970-01-01).
 const PG_EPOCH_DAYS: i64 = 10_957;
@@ -30,36 +30,23 @@ pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         Integer => out.put_i32(v.values::<i32>()[row]),
         UInteger => out.put_i64(v.values::<u32>()[row] as i64),
         BigInt => out.put_i64(v.values::<i64>()[row]),
-        UBigInt => put_numeric(out, v.values::<u64>()[row] as i128, false, 0),
-        HugeInt => put_numeric(out, v.values::<i128>()[row], false, 0),
+        UBigInt => put_numeric(out, v.values::<u64>()[row] as i128, 0),
+        HugeInt => put_numeric(out, v.values::<i128>()[row], 0),
         UHugeInt => {
             let value = v.values::<u128>()[row];
             match i128::try_from(value) {
-                Ok(x) => put_numeric(out, x, false, 0),
+                Ok(x) => put_numeric(out, x, 0),
                 // Above i128: only via text digits.
                 Err(_) => put_numeric_digits(out, &value.to_string(), false, 0),
             }
         }
         Decimal { scale, physical, .. } => {
-            let value = match physical {
-                DecimalStorage::I16 => v.values::<i16>()[row] as i128,
-                DecimalStorage::I32 => v.values::<i32>()[row] as i128,
-                DecimalStorage::I64 => v.values::<i64>()[row] as i128,
-                DecimalStorage::I128 => v.values::<i128>()[row],
-            };
-            put_numeric(out, value, false, *scale as usize);
+            put_numeric(out, text::decimal_value(*physical, v, row), *scale as usize)
         }
         Float => out.put_f32(v.values::<f32>()[row]),
         Double => out.put_f64(v.values::<f64>()[row]),
         Varchar | Json | Blob => out.put_slice(v.bytes_at(row)),
-        Enum { storage, dictionary } => {
-            let index = match storage {
-                EnumStorage::U8 => v.values::<u8>()[row] as usize,
-                EnumStorage::U16 => v.values::<u16>()[row] as usize,
-                EnumStorage::U32 => v.values::<u32>()[row] as usize,
-            };
-            out.put_slice(dictionary.get(index).map(String::as_bytes).unwrap_or_default());
-        }
+        Enum { storage, dictionary } => out.put_slice(text::enum_label(*storage, dictionary, v, row)),
         Bit => {
             let data = v.bytes_at(row);
             let (padding, bytes) = data
@@ -176,7 +163,7 @@ fn put_array(out: &mut BytesMut, elem: &DuckType, child: &Vector<'_>, offset: us
 }
 
 /// NUMERIC in binary: base-10000 digits with a weight, a sign and the display scale.
-fn put_numeric(out: &mut BytesMut, value: i128, _nan: bool, scale: usize) {
+fn put_numeric(out: &mut BytesMut, value: i128, scale: usize) {
     let mut buf = itoa::Buffer::new();
     put_numeric_digits(out, buf.format(value.unsigned_abs()), value < 0, scale);
 }
@@ -250,7 +237,7 @@ mod tests {
 
     fn numeric(value: i128, scale: usize) -> Vec<i16> {
         let mut b = BytesMut::new();
-        put_numeric(&mut b, value, false, scale);
+        put_numeric(&mut b, value, scale);
         b.chunks(2).map(|c| i16::from_be_bytes([c[0], c[1]])).collect()
     }
 

@@ -120,13 +120,7 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         Float => put_float(out, v.values::<f32>()[row] as f64, true),
         Double => put_float(out, v.values::<f64>()[row], false),
         Decimal { scale, physical, .. } => {
-            let value = match physical {
-                DecimalStorage::I16 => v.values::<i16>()[row] as i128,
-                DecimalStorage::I32 => v.values::<i32>()[row] as i128,
-                DecimalStorage::I64 => v.values::<i64>()[row] as i128,
-                DecimalStorage::I128 => v.values::<i128>()[row],
-            };
-            put_decimal(out, value, *scale as usize);
+            put_decimal(out, decimal_value(*physical, v, row), *scale as usize)
         }
         Varchar | Json => out.put_slice(v.bytes_at(row)),
         Blob => {
@@ -156,18 +150,36 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
             datetime::put_interval(out, i.months, i.days, i.micros);
         }
         Uuid => put_uuid(out, v.values::<i128>()[row]),
-        Enum { storage, dictionary } => {
-            let index = match storage {
-                EnumStorage::U8 => v.values::<u8>()[row] as usize,
-                EnumStorage::U16 => v.values::<u16>()[row] as usize,
-                EnumStorage::U32 => v.values::<u32>()[row] as usize,
-            };
-            out.put_slice(dictionary.get(index).map(String::as_bytes).unwrap_or_default());
-        }
+        Enum { storage, dictionary } => out.put_slice(enum_label(*storage, dictionary, v, row)),
         Null => {}
         List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out),
         Other(_) | BigNum | Unresolved => unreachable!("rejected by Encoder::new"),
     }
+}
+
+/// A DECIMAL's unscaled value, whatever its storage width.
+pub(super) fn decimal_value(physical: DecimalStorage, v: &Vector<'_>, row: usize) -> i128 {
+    match physical {
+        DecimalStorage::I16 => v.values::<i16>()[row] as i128,
+        DecimalStorage::I32 => v.values::<i32>()[row] as i128,
+        DecimalStorage::I64 => v.values::<i64>()[row] as i128,
+        DecimalStorage::I128 => v.values::<i128>()[row],
+    }
+}
+
+/// An ENUM value's label.
+pub(super) fn enum_label<'d>(
+    storage: EnumStorage,
+    dictionary: &'d [String],
+    v: &Vector<'_>,
+    row: usize,
+) -> &'d [u8] {
+    let index = match storage {
+        EnumStorage::U8 => v.values::<u8>()[row] as usize,
+        EnumStorage::U16 => v.values::<u16>()[row] as usize,
+        EnumStorage::U32 => v.values::<u32>()[row] as usize,
+    };
+    dictionary.get(index).map(String::as_bytes).unwrap_or_default()
 }
 
 /// Convert a timestamp of another unit to microseconds, keeping the infinities infinite.
