@@ -161,7 +161,9 @@ fn classify(e: &DbError) -> PgError {
         _ if lower.contains("division by zero") => DIVISION_BY_ZERO,
         K::Parser | K::Syntax => SYNTAX_ERROR,
         K::Catalog => {
-            if lower.contains("already exists") {
+            if lower.contains("unrecognized configuration parameter") {
+                UNDEFINED_OBJECT
+            } else if lower.contains("already exists") {
                 if lower.starts_with("table") || lower.starts_with("view") {
                     DUPLICATE_TABLE
                 } else {

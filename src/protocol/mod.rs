@@ -20,8 +20,8 @@ use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
-use crate::session::extended::Extended;
 use crate::session::output::{ClientGone, Output};
+use crate::session::SessionState;
 use crate::session::TxnState;
 use codec::{MessageReader, MessageWriter};
 use startup::Opening;
@@ -75,7 +75,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         user: login.user.clone(),
         workspace: login.workspace.clone(),
         client_addr: addr,
-        application_name: login.application_name.clone(),
+        application_name: login.settings.get("application_name"),
         interrupt: conn.interrupt_handle(),
     });
     // Timestamps with time zone are shown in UTC, the TimeZone we report; DuckDB's own casts
@@ -93,11 +93,15 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         }
     };
     startup::welcome(&mut writer, &login, info.id, info.secret);
+    let state = SessionState {
+        extended: Default::default(),
+        settings: login.settings,
+    };
     writer.ready_for_query(TxnState::Idle.status());
 
     let mut session = Session {
         conn: Some(conn),
-        extended: Extended::default(),
+        state,
         txn: TxnState::Idle,
         info: Arc::clone(&info),
         ctx: Arc::clone(&ctx),
@@ -112,8 +116,8 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
 struct Session {
     /// `None` only while a statement runs on a blocking thread, or after a crash lost it.
     conn: Option<Connection>,
-    /// Named statements and portals of the extended protocol.
-    extended: Extended,
+    /// Statements, portals and parameters kept between statements.
+    state: SessionState,
     txn: TxnState,
     info: Arc<SessionInfo>,
     ctx: Arc<ServerContext>,
@@ -219,8 +223,8 @@ impl Session {
         self.info.begin_query(&sql);
         let observer = Observer(Arc::clone(&self.info));
         let done = self
-            .run_job(writer, move |conn, _, txn, out| {
-                let txn = run_simple_query(conn, &sql, txn, out, &observer)?;
+            .run_job(writer, move |conn, state, txn, out| {
+                let txn = run_simple_query(conn, &sql, txn, out, &observer, &mut state.settings)?;
                 out.ready_for_query(txn.status());
                 Ok(txn)
             })
@@ -250,8 +254,10 @@ impl Session {
             }
         }
         let done = self
-            .run_job(writer, move |conn, extended, txn, out| {
-                extended.run_batch(conn, batch, txn, out)
+            .run_job(writer, move |conn, state, txn, out| {
+                state
+                    .extended
+                    .run_batch(conn, batch, txn, &mut state.settings, out)
             })
             .await;
         done && writer.flush().await.is_ok()
@@ -262,21 +268,21 @@ impl Session {
     async fn run_job<W, F>(&mut self, writer: &mut MessageWriter<W>, job: F) -> bool
     where
         W: AsyncWrite + Unpin,
-        F: FnOnce(&Connection, &mut Extended, TxnState, &mut Output) -> Result<TxnState, ClientGone>
+        F: FnOnce(&Connection, &mut SessionState, TxnState, &mut Output) -> Result<TxnState, ClientGone>
             + Send
             + 'static,
     {
         let Some(conn) = self.conn.take() else {
             return false;
         };
-        let mut extended = std::mem::take(&mut self.extended);
+        let mut state = std::mem::take(&mut self.state);
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
         let txn = self.txn;
         let task = run_blocking(move || {
             let mut out = Output::new(tx);
-            let outcome = job(&conn, &mut extended, txn, &mut out);
+            let outcome = job(&conn, &mut state, txn, &mut out);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
-            (conn, extended, outcome)
+            (conn, state, outcome)
         });
 
         let mut client_gone = false;
@@ -290,7 +296,7 @@ impl Session {
             }
             Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
         }
-        let (conn, extended, outcome) = match task.await {
+        let (conn, state, outcome) = match task.await {
             Some(done) => done,
             // A panic in the executor (the connection went down with it), or the process exits.
             None => {
@@ -302,7 +308,7 @@ impl Session {
             }
         };
         self.conn = Some(conn);
-        self.extended = extended;
+        self.state = state;
         let Ok(txn) = outcome else { return false };
         self.txn = txn;
         if client_gone {

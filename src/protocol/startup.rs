@@ -13,12 +13,14 @@ use crate::error::{sqlstate, PgError};
 use crate::metadata::{login_failed, password};
 use crate::server::registry::Stats;
 use crate::server::ServerContext;
+use crate::session::settings::Settings;
 
 /// Who logged in, and what they asked for in the startup packet.
 pub struct Login {
     pub user: String,
     pub workspace: Option<String>,
-    pub application_name: String,
+    /// PostgreSQL parameters from the startup packet (application_name, DateStyle, ...).
+    pub settings: Settings,
 }
 
 /// How the connection's first exchange ended.
@@ -85,6 +87,13 @@ where
 
     let params = startup.parameters;
     let user = params.get("user").cloned().unwrap_or_default();
+    let mut settings = Settings::default();
+    for (name, value) in &params {
+        settings.apply_startup(name, value).map_err(|mut e| {
+            e.severity = crate::error::Severity::Fatal;
+            e
+        })?;
+    }
     if user.is_empty() {
         return Err(PgError::fatal(
             sqlstate::INVALID_AUTHORIZATION,
@@ -151,7 +160,7 @@ where
     Ok(Opening::Session(Login {
         user: record.name,
         workspace: record.workspace,
-        application_name: params.get("application_name").cloned().unwrap_or_default(),
+        settings,
     }))
 }
 
@@ -167,10 +176,15 @@ pub fn welcome<W: AsyncWrite + Unpin>(writer: &mut MessageWriter<W>, login: &Log
         crate::duckdb_version(),
         env!("CARGO_PKG_VERSION")
     );
+    let (application_name, client_encoding, date_style) = (
+        login.settings.get("application_name"),
+        login.settings.get("client_encoding"),
+        login.settings.get("DateStyle"),
+    );
     let params: [(&str, &str); 13] = [
-        ("application_name", &login.application_name),
-        ("client_encoding", "UTF8"),
-        ("DateStyle", "ISO, MDY"),
+        ("application_name", &application_name),
+        ("client_encoding", &client_encoding),
+        ("DateStyle", &date_style),
         ("default_transaction_read_only", "off"),
         ("in_hot_standby", "off"),
         ("integer_datetimes", "on"),

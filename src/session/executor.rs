@@ -5,6 +5,7 @@
 //! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
 
 use super::output::{ClientGone, Output};
+use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
 use super::TxnState;
 use crate::db::{Connection, DataChunk, DuckType, QueryResult, ResultShape, StatementKind};
@@ -72,6 +73,7 @@ pub fn run_simple_query(
     mut txn: TxnState,
     out: &mut Output,
     observer: &dyn StatementObserver,
+    settings: &mut Settings,
 ) -> Result<TxnState, ClientGone> {
     let statements = split_statements(sql);
     if statements.is_empty() {
@@ -91,7 +93,7 @@ pub fn run_simple_query(
     let mut failed = false;
     for (text, kw) in statements.iter().zip(&keywords) {
         observer.statement_started(text);
-        match run_statement(conn, text, kw, &mut txn, out) {
+        match run_statement(conn, text, kw, &mut txn, out, settings) {
             Ok(()) => {}
             Err(Stop::Failed(e)) => {
                 out.error(&e);
@@ -126,11 +128,15 @@ fn run_statement(
     keywords: &[String],
     txn: &mut TxnState,
     out: &mut Output,
+    settings: &mut Settings,
 ) -> Result<(), Stop> {
     let control = match transaction_gate(conn, keywords, txn, out)? {
         Gate::Answered => return Ok(()),
         Gate::Run(control) => control,
     };
+    if let Some(command) = settings::parse(text) {
+        return apply_setting(conn, &command, settings, true, out);
+    }
     let extracted = conn.extract(text)?;
     if extracted.is_empty() {
         out.empty_query();
@@ -207,6 +213,37 @@ pub(super) fn transaction_gate(
         }
         _ => Ok(Gate::Run(control)),
     }
+}
+
+/// Answer SET/RESET/SHOW of one of our PostgreSQL parameters.
+/// `describe`: send SHOW's RowDescription (the simple protocol); in the extended protocol
+/// Describe has already sent it.
+pub(super) fn apply_setting(
+    conn: &Connection,
+    command: &Command,
+    settings: &mut Settings,
+    describe: bool,
+    out: &mut Output,
+) -> Result<(), Stop> {
+    let effects = settings.apply(command)?;
+    for sql in &effects.duckdb {
+        conn.execute(sql)?;
+    }
+    for (name, value) in &effects.report {
+        out.parameter_status(name, value);
+    }
+    match (&effects.show, command) {
+        (Some((name, value)), _) => {
+            if describe {
+                out.row_description(&[(name.clone(), DuckType::Varchar)], &[]);
+            }
+            out.text_row(&[value]);
+            out.command_complete("SHOW".into());
+        }
+        (None, Command::Reset(_) | Command::ResetAll) => out.command_complete("RESET".into()),
+        (None, _) => out.command_complete("SET".into()),
+    }
+    Ok(())
 }
 
 /// The session's transaction state after a statement succeeded.

@@ -13,8 +13,9 @@ use pgwire_proto::messages::extendedquery::{
 };
 use pgwire_proto::messages::PgWireFrontendMessage;
 
-use super::executor::{after_success, transaction_gate, Control, Gate, Rows, Stop};
+use super::executor::{after_success, apply_setting, transaction_gate, Control, Gate, Rows, Stop};
 use super::output::{ClientGone, Output};
+use super::settings::{self, Command, Settings};
 use super::sql_text::leading_keywords;
 use super::TxnState;
 use crate::db::{Connection, DuckType, Prepared, StatementKind};
@@ -34,6 +35,8 @@ pub struct Statement {
     inferred: Vec<Option<DuckType>>,
     /// Result columns, when the statement returns rows.
     columns: Option<Vec<(String, DuckType)>>,
+    /// SET/RESET/SHOW of a PostgreSQL parameter, answered by the session.
+    setting: Option<Command>,
 }
 
 impl Statement {
@@ -108,6 +111,7 @@ impl Extended {
         conn: &Connection,
         batch: Vec<PgWireFrontendMessage>,
         mut txn: TxnState,
+        settings: &mut Settings,
         out: &mut Output,
     ) -> Result<TxnState, ClientGone> {
         for message in batch {
@@ -127,8 +131,8 @@ impl Extended {
             let outcome = match message {
                 PgWireFrontendMessage::Parse(m) => self.parse(conn, m, out),
                 PgWireFrontendMessage::Bind(m) => self.bind(m, out),
-                PgWireFrontendMessage::Describe(m) => self.describe(conn, m, &mut txn, out),
-                PgWireFrontendMessage::Execute(m) => self.execute(conn, m, &mut txn, out),
+                PgWireFrontendMessage::Describe(m) => self.describe(conn, m, &mut txn, settings, out),
+                PgWireFrontendMessage::Execute(m) => self.execute(conn, m, &mut txn, settings, out),
                 PgWireFrontendMessage::Close(m) => self.close(m, out),
                 _ => Err(Stop::Failed(protocol_error(
                     "unexpected message in the extended query protocol",
@@ -175,8 +179,26 @@ impl Extended {
                 format!("prepared statement \"{name}\" already exists"),
             )));
         }
-        let prepared = conn.prepare(&m.query)?;
         let keywords = leading_keywords(&m.query, 8);
+        if let Some(command) = settings::parse(&m.query) {
+            let columns = match &command {
+                Command::Show(name) => Some(vec![(name.to_string(), DuckType::Varchar)]),
+                _ => None,
+            };
+            let statement = Statement {
+                prepared: None,
+                kind: StatementKind::Set,
+                keywords,
+                declared: Vec::new(),
+                inferred: Vec::new(),
+                columns,
+                setting: Some(command),
+            };
+            self.statements.insert(name, Arc::new(statement));
+            out.parse_complete();
+            return Ok(());
+        }
+        let prepared = conn.prepare(&m.query)?;
         let statement = match prepared {
             None => Statement {
                 prepared: None,
@@ -185,6 +207,7 @@ impl Extended {
                 declared: m.type_oids,
                 inferred: Vec::new(),
                 columns: None,
+                setting: None,
             },
             Some(prepared) => {
                 let count = prepared.param_count();
@@ -207,6 +230,7 @@ impl Extended {
                     declared,
                     inferred,
                     columns,
+                    setting: None,
                 }
             }
         };
@@ -277,6 +301,7 @@ impl Extended {
         conn: &Connection,
         m: Describe,
         txn: &mut TxnState,
+        settings: &mut Settings,
         out: &mut Output,
     ) -> Result<(), Stop> {
         let name = m.name.unwrap_or_default();
@@ -299,7 +324,7 @@ impl Extended {
                     // DuckDB knows the result types only once the parameters are bound and the
                     // statement runs: start it now, describe the result, and let Execute send it.
                     let formats = p.result_formats.clone();
-                    let rows = self.start_portal(conn, &name, txn, out)?;
+                    let rows = self.start_portal(conn, &name, txn, settings, out)?;
                     match rows.and_then(|r| r.columns().map(<[_]>::to_vec)) {
                         Some(columns) => out.row_description(&columns, &formats),
                         None => out.no_data(),
@@ -339,6 +364,7 @@ impl Extended {
         conn: &Connection,
         name: &str,
         txn: &mut TxnState,
+        settings: &mut Settings,
         out: &mut Output,
     ) -> Result<Option<&Rows>, Stop> {
         let portal = self.portals.get_mut(name).ok_or_else(|| {
@@ -348,17 +374,22 @@ impl Extended {
             return Ok(portal.rows.as_ref());
         }
         let statement = Arc::clone(&portal.statement);
-        let Some(prepared) = &statement.prepared else {
-            out.empty_query();
-            portal.done = true;
-            return Ok(None);
-        };
         let control = match transaction_gate(conn, &statement.keywords, txn, out)? {
             Gate::Answered => {
                 portal.done = true;
                 return Ok(None);
             }
             Gate::Run(control) => control,
+        };
+        if let Some(command) = &statement.setting {
+            portal.done = true;
+            apply_setting(conn, command, settings, false, out)?;
+            return Ok(None);
+        }
+        let Some(prepared) = &statement.prepared else {
+            out.empty_query();
+            portal.done = true;
+            return Ok(None);
         };
         if control.is_some() && self.implicit {
             // BEGIN turns the implicit transaction into the block; COMMIT/ROLLBACK end it.
@@ -410,6 +441,7 @@ impl Extended {
         conn: &Connection,
         m: Execute,
         txn: &mut TxnState,
+        settings: &mut Settings,
         out: &mut Output,
     ) -> Result<(), Stop> {
         let name = m.name.unwrap_or_default();
@@ -425,7 +457,7 @@ impl Extended {
             ));
             return Ok(());
         }
-        if self.start_portal(conn, &name, txn, out)?.is_none() {
+        if self.start_portal(conn, &name, txn, settings, out)?.is_none() {
             return Ok(());
         }
         let portal = self.portals.get_mut(&name).expect("started above");

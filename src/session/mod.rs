@@ -3,9 +3,19 @@
 pub mod executor;
 pub mod extended;
 pub mod output;
+pub mod settings;
 pub mod sql_text;
 
 use pgwire_proto::messages::response::TransactionStatus;
+
+/// What a session keeps between statements besides its connection and transaction state.
+#[derive(Default)]
+pub struct SessionState {
+    /// Named statements and portals of the extended protocol.
+    pub extended: extended::Extended,
+    /// PostgreSQL parameters DuckDB does not have.
+    pub settings: settings::Settings,
+}
 
 /// Where the session stands with respect to transactions, as ReadyForQuery reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use pgwire_proto::messages::extendedquery::{BindComplete, CloseComplete, ParseCo
 use pgwire_proto::messages::response::{
     CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
 };
+use pgwire_proto::messages::startup::ParameterStatus;
 use pgwire_proto::messages::PgWireBackendMessage;
 use tokio::sync::mpsc;
 
@@ -129,6 +130,25 @@ impl Output {
         self.message(PgWireBackendMessage::ParameterDescription(
             ParameterDescription::new(oids.to_vec()),
         ));
+    }
+
+    pub fn parameter_status(&mut self, name: &str, value: &str) {
+        self.message(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+            name.to_string(),
+            value.to_string(),
+        )));
+    }
+
+    /// One DataRow of text values (text's binary form is the same bytes).
+    pub fn text_row(&mut self, values: &[&str]) {
+        self.buf.put_u8(b'D');
+        let len = 4 + 2 + values.iter().map(|v| 4 + v.len()).sum::<usize>();
+        self.buf.put_i32(len as i32);
+        self.buf.put_i16(values.len() as i16);
+        for v in values {
+            self.buf.put_i32(v.len() as i32);
+            self.buf.put_slice(v.as_bytes());
+        }
     }
 
     pub fn ready_for_query(&mut self, status: TransactionStatus) {

@@ -1,0 +1,463 @@
+//! PostgreSQL's run-time parameters (GUCs) that DuckDB does not have: `SET`, `SHOW` and `RESET` of
+//! them are answered from the session's own store. Parameters DuckDB knows (`search_path`,
+//! `TimeZone`, `threads`, ...) and unknown names go to DuckDB unchanged.
+
+use std::collections::BTreeMap;
+
+use crate::error::{sqlstate, PgError};
+use crate::server::config::parse_duration;
+
+/// A parameter we keep: its canonical name, default, and whether a change is reported to the
+/// client with ParameterStatus (PostgreSQL's GUC_REPORT).
+struct Guc {
+    name: &'static str,
+    default: &'static str,
+    report: bool,
+}
+
+const GUCS: &[Guc] = &[
+    Guc {
+        name: "application_name",
+        default: "",
+        report: true,
+    },
+    Guc {
+        name: "client_encoding",
+        default: "UTF8",
+        report: true,
+    },
+    Guc {
+        name: "DateStyle",
+        default: "ISO, MDY",
+        report: true,
+    },
+    Guc {
+        name: "IntervalStyle",
+        default: "postgres",
+        report: true,
+    },
+    Guc {
+        name: "standard_conforming_strings",
+        default: "on",
+        report: true,
+    },
+    Guc {
+        name: "extra_float_digits",
+        default: "1",
+        report: false,
+    },
+    Guc {
+        name: "statement_timeout",
+        default: "0",
+        report: false,
+    },
+    Guc {
+        name: "lock_timeout",
+        default: "0",
+        report: false,
+    },
+    Guc {
+        name: "idle_in_transaction_session_timeout",
+        default: "0",
+        report: false,
+    },
+    Guc {
+        name: "transaction_isolation",
+        default: "serializable",
+        report: false,
+    },
+    Guc {
+        name: "default_transaction_isolation",
+        default: "serializable",
+        report: false,
+    },
+    Guc {
+        name: "transaction_read_only",
+        default: "off",
+        report: false,
+    },
+    Guc {
+        name: "default_transaction_read_only",
+        default: "off",
+        report: true,
+    },
+    Guc {
+        name: "server_encoding",
+        default: "UTF8",
+        report: true,
+    },
+    Guc {
+        name: "integer_datetimes",
+        default: "on",
+        report: true,
+    },
+    Guc {
+        name: "max_identifier_length",
+        default: "63",
+        report: false,
+    },
+    Guc {
+        name: "jit",
+        default: "off",
+        report: false,
+    },
+    Guc {
+        name: "bytea_output",
+        default: "hex",
+        report: false,
+    },
+    Guc {
+        name: "client_min_messages",
+        default: "notice",
+        report: false,
+    },
+    Guc {
+        name: "lc_messages",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "lc_monetary",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "lc_numeric",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "lc_time",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "synchronous_commit",
+        default: "on",
+        report: false,
+    },
+    Guc {
+        name: "row_security",
+        default: "on",
+        report: false,
+    },
+    Guc {
+        name: "escape_string_warning",
+        default: "on",
+        report: false,
+    },
+];
+
+fn find(name: &str) -> Option<&'static Guc> {
+    GUCS.iter().find(|g| g.name.eq_ignore_ascii_case(name))
+}
+
+/// A SET/RESET/SHOW of one of our parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `SET name TO value` (`None`: `DEFAULT`).
+    Set(&'static str, Option<String>),
+    Reset(&'static str),
+    ResetAll,
+    Show(&'static str),
+    /// SET TRANSACTION / SET SESSION CHARACTERISTICS: DuckDB has one isolation level.
+    TransactionMode,
+}
+
+/// What applying a command asks the caller to do.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// (name, value) to send as ParameterStatus.
+    pub report: Vec<(String, String)>,
+    /// DuckDB statements to run on the connection (e.g. statement_timeout).
+    pub duckdb: Vec<String>,
+    /// SHOW's answer: (column, value).
+    pub show: Option<(String, String)>,
+}
+
+fn tokens(sql: &str) -> Vec<String> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() || c == b';' {
+            i += 1;
+        } else if c == b'\'' || c == b'"' {
+            let quote = c;
+            let mut s = String::new();
+            i += 1;
+            while i < b.len() {
+                if b[i] == quote {
+                    if b.get(i + 1) == Some(&quote) {
+                        s.push(quote as char);
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                let ch = sql[i..].chars().next().unwrap_or(' ');
+                s.push(ch);
+                i += ch.len_utf8();
+            }
+            // Quoted: keep the quote kind so that names and strings stay apart.
+            out.push(format!("{}{s}", quote as char));
+        } else if c == b'=' || c == b',' {
+            out.push((c as char).to_string());
+            i += 1;
+        } else {
+            let start = i;
+            while i < b.len()
+                && !b[i].is_ascii_whitespace()
+                && !matches!(b[i], b'=' | b',' | b';' | b'\'' | b'"')
+            {
+                i += 1;
+            }
+            out.push(sql[start..i].to_string());
+        }
+    }
+    out
+}
+
+fn unquote(token: &str) -> String {
+    token
+        .strip_prefix('\'')
+        .or_else(|| token.strip_prefix('"'))
+        .unwrap_or(token)
+        .to_string()
+}
+
+/// Recognize a statement about one of our parameters; `None` for everything else.
+pub fn parse(sql: &str) -> Option<Command> {
+    let t = tokens(sql);
+    let upper = |i: usize| t.get(i).map(|s| s.to_ascii_uppercase()).unwrap_or_default();
+    match upper(0).as_str() {
+        "SET" => {
+            let mut i = 1;
+            if matches!(upper(1).as_str(), "SESSION" | "LOCAL") {
+                if upper(2) == "CHARACTERISTICS" {
+                    return Some(Command::TransactionMode);
+                }
+                i = 2;
+            }
+            if upper(i) == "TRANSACTION" {
+                return Some(Command::TransactionMode);
+            }
+            if upper(i) == "NAMES" {
+                return Some(Command::Set("client_encoding", t.get(i + 1).map(|v| unquote(v))));
+            }
+            let guc = find(&unquote(t.get(i)?))?;
+            if !matches!(upper(i + 1).as_str(), "TO" | "=") {
+                return None;
+            }
+            let values: Vec<String> = t[i + 2..]
+                .iter()
+                .filter(|v| *v != ",")
+                .map(|v| unquote(v))
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            if values.len() == 1 && values[0].eq_ignore_ascii_case("default") && !t[i + 2].starts_with('\'') {
+                return Some(Command::Set(guc.name, None));
+            }
+            Some(Command::Set(guc.name, Some(values.join(", "))))
+        }
+        "RESET" => match upper(1).as_str() {
+            "ALL" if t.len() == 2 => Some(Command::ResetAll),
+            _ if t.len() == 2 => find(&unquote(&t[1])).map(|g| Command::Reset(g.name)),
+            _ => None,
+        },
+        "SHOW" => {
+            if upper(1) == "TRANSACTION" && upper(2) == "ISOLATION" {
+                return Some(Command::Show("transaction_isolation"));
+            }
+            (t.len() == 2)
+                .then(|| find(&unquote(&t[1])).map(|g| Command::Show(g.name)))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// The session's values of our parameters (defaults are not stored).
+#[derive(Debug, Default)]
+pub struct Settings {
+    values: BTreeMap<&'static str, String>,
+}
+
+fn invalid(name: &str, value: &str) -> PgError {
+    PgError::new(
+        sqlstate::INVALID_PARAMETER_VALUE,
+        format!("invalid value for parameter \"{name}\": \"{value}\""),
+    )
+}
+
+/// Check (and normalize) a value; refuse what we cannot honour rather than pretend.
+fn validate(name: &'static str, value: &str) -> Result<String, PgError> {
+    let lower = value.to_ascii_lowercase();
+    match name {
+        "client_encoding" => match lower.replace(['-', '_'], "").as_str() {
+            "utf8" | "unicode" => Ok("UTF8".into()),
+            _ => Err(invalid(name, value).with_hint("Only UTF8 is supported.")),
+        },
+        "DateStyle" => {
+            if !lower.contains("iso")
+                && !lower.contains("mdy")
+                && !lower.contains("dmy")
+                && !lower.contains("ymd")
+            {
+                return Err(invalid(name, value).with_hint("Dates are written in ISO style."));
+            }
+            let order = if lower.contains("dmy") {
+                "DMY"
+            } else if lower.contains("ymd") {
+                "YMD"
+            } else {
+                "MDY"
+            };
+            Ok(format!("ISO, {order}"))
+        }
+        "IntervalStyle" if lower != "postgres" => {
+            Err(invalid(name, value).with_hint("Intervals are written in the postgres style."))
+        }
+        "standard_conforming_strings" if !matches!(lower.as_str(), "on" | "true" | "1") => {
+            Err(invalid(name, value).with_hint("DuckDB strings are always standard conforming."))
+        }
+        "extra_float_digits" => match value.trim().parse::<i32>() {
+            Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
+            _ => Err(invalid(name, value)),
+        },
+        "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => timeout_ms(value)
+            .map(|ms| ms.to_string())
+            .ok_or_else(|| invalid(name, value)),
+        "application_name" => Ok(value.chars().filter(|c| !c.is_control()).collect()),
+        _ => Ok(value.to_string()),
+    }
+}
+
+/// PostgreSQL durations: a bare number is milliseconds.
+fn timeout_ms(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if let Ok(ms) = v.parse::<u64>() {
+        return Some(ms);
+    }
+    parse_duration(v).ok().map(|d| d.as_millis() as u64)
+}
+
+impl Settings {
+    pub fn get(&self, name: &'static str) -> String {
+        self.values
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| find(name).map(|g| g.default.to_string()).unwrap_or_default())
+    }
+
+    /// Apply a startup-packet parameter, if it is one of ours.
+    pub fn apply_startup(&mut self, name: &str, value: &str) -> Result<(), PgError> {
+        match find(name) {
+            Some(guc) => {
+                let value = validate(guc.name, value)?;
+                self.values.insert(guc.name, value);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub fn apply(&mut self, command: &Command) -> Result<Effects, PgError> {
+        let mut effects = Effects::default();
+        match command {
+            Command::Set(name, Some(value)) => {
+                let value = validate(name, value)?;
+                self.changed(name, Some(value), &mut effects);
+            }
+            Command::Set(name, None) | Command::Reset(name) => self.changed(name, None, &mut effects),
+            Command::ResetAll => {
+                let names: Vec<&'static str> = self.values.keys().copied().collect();
+                for name in names {
+                    self.changed(name, None, &mut effects);
+                }
+            }
+            Command::Show(name) => effects.show = Some((name.to_string(), self.get(name))),
+            Command::TransactionMode => {}
+        }
+        Ok(effects)
+    }
+
+    fn changed(&mut self, name: &'static str, value: Option<String>, effects: &mut Effects) {
+        match value {
+            Some(v) => self.values.insert(name, v),
+            None => self.values.remove(name),
+        };
+        let current = self.get(name);
+        if find(name).is_some_and(|g| g.report) {
+            effects.report.push((name.to_string(), current.clone()));
+        }
+        if name == "statement_timeout" {
+            effects.duckdb.push(match current.as_str() {
+                "0" => "RESET max_execution_time".to_string(),
+                ms => format!("SET max_execution_time = {ms}"),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_our_parameters_only() {
+        assert_eq!(
+            parse("SET application_name = 'psql'"),
+            Some(Command::Set("application_name", Some("psql".into())))
+        );
+        assert_eq!(
+            parse("set session extra_float_digits to 3"),
+            Some(Command::Set("extra_float_digits", Some("3".into())))
+        );
+        assert_eq!(
+            parse("SET DateStyle TO ISO, DMY"),
+            Some(Command::Set("DateStyle", Some("ISO, DMY".into())))
+        );
+        assert_eq!(
+            parse("SET statement_timeout TO DEFAULT"),
+            Some(Command::Set("statement_timeout", None))
+        );
+        assert_eq!(
+            parse("SHOW transaction isolation level"),
+            Some(Command::Show("transaction_isolation"))
+        );
+        assert_eq!(parse("RESET ALL"), Some(Command::ResetAll));
+        assert_eq!(
+            parse("SET NAMES 'UTF8'"),
+            Some(Command::Set("client_encoding", Some("UTF8".into())))
+        );
+        assert_eq!(parse("SET search_path TO main"), None); // DuckDB's own
+        assert_eq!(parse("SET threads = 4"), None);
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let mut s = Settings::default();
+        assert!(s
+            .apply(&Command::Set("client_encoding", Some("LATIN1".into())))
+            .is_err());
+        let e = s
+            .apply(&Command::Set("statement_timeout", Some("5s".into())))
+            .unwrap();
+        assert_eq!(e.duckdb, vec!["SET max_execution_time = 5000"]);
+        assert_eq!(s.get("statement_timeout"), "5000");
+        let e = s.apply(&Command::ResetAll).unwrap();
+        assert_eq!(e.duckdb, vec!["RESET max_execution_time"]);
+        let e = s
+            .apply(&Command::Set("application_name", Some("app".into())))
+            .unwrap();
+        assert_eq!(
+            e.report,
+            vec![("application_name".to_string(), "app".to_string())]
+        );
+    }
+}
