@@ -138,6 +138,8 @@ pub fn bind(
                 };
                 prepared.bind_bool(index, value).map_err(PgError::from)
             }
+            // pgjdbc sends dates with a zone ("2024-02-01 +00"), which PostgreSQL ignores.
+            oid::DATE => prepared.bind_text(index, strip_zone(text)).map_err(PgError::from),
             _ => prepared.bind_text(index, text).map_err(PgError::from),
         };
     }
@@ -221,6 +223,19 @@ pub fn bind(
             datetime::put_timestamp(&mut out, value, type_oid == oid::TIMESTAMPTZ);
             String::from_utf8_lossy(&out).into_owned()
         }
+        oid::NUMERIC => decode_numeric(bytes).ok_or_else(|| invalid(index, "numeric"))?,
+        oid::TIME => {
+            let mut out = BytesMut::new();
+            datetime::put_time_of_day(&mut out, i64::from_be_bytes(fixed(index, bytes, "time")?));
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        oid::INTERVAL => {
+            let b: [u8; 16] = fixed(index, bytes, "interval")?;
+            let micros = i64::from_be_bytes(b[..8].try_into().unwrap_or_default());
+            let days = i32::from_be_bytes(b[8..12].try_into().unwrap_or_default());
+            let months = i32::from_be_bytes(b[12..].try_into().unwrap_or_default());
+            format!("{months} months {days} days {micros} microseconds")
+        }
         other => {
             return Err(PgError::new(
                 sqlstate::FEATURE_NOT_SUPPORTED,
@@ -232,6 +247,73 @@ pub fn bind(
         }
     };
     prepared.bind_text(index, &text).map_err(PgError::from)
+}
+
+/// A date's text without a trailing UTC offset (` +00`, ` -05:30`).
+fn strip_zone(text: &str) -> &str {
+    match text.trim().rsplit_once(' ') {
+        Some((date, zone))
+            if zone.starts_with(['+', '-']) && zone[1..].chars().all(|c| c.is_ascii_digit() || c == ':') =>
+        {
+            date
+        }
+        _ => text,
+    }
+}
+
+/// NUMERIC's binary form (base-10000 digits, weight, sign, display scale) as decimal text.
+fn decode_numeric(bytes: &[u8]) -> Option<String> {
+    let word = |i: usize| -> Option<i16> { Some(i16::from_be_bytes(bytes.get(i..i + 2)?.try_into().ok()?)) };
+    let (ndigits, weight, sign, dscale) = (
+        word(0)? as usize,
+        word(2)? as i32,
+        word(4)? as u16,
+        word(6)?.max(0) as usize,
+    );
+    match sign {
+        0xC000 => return Some("NaN".into()),
+        0xD000 => return Some("Infinity".into()),
+        0xF000 => return Some("-Infinity".into()),
+        0x0000 | 0x4000 => {}
+        _ => return None,
+    }
+    let digits: Vec<i16> = (0..ndigits).map(|i| word(8 + 2 * i)).collect::<Option<_>>()?;
+    if digits.iter().any(|d| !(0..10000).contains(d)) {
+        return None;
+    }
+    // Integer part: groups with weight >= 0; fraction: the rest, to `dscale` decimal digits.
+    let mut int_part = String::new();
+    for w in 0..=weight.max(-1) {
+        let d = digits.get(w as usize).copied().unwrap_or(0);
+        if int_part.is_empty() {
+            if d != 0 {
+                int_part = d.to_string();
+            }
+        } else {
+            int_part.push_str(&format!("{d:04}"));
+        }
+    }
+    if int_part.is_empty() {
+        int_part.push('0');
+    }
+    let mut frac = String::new();
+    let mut g = weight + 1;
+    while frac.len() < dscale {
+        let d = if g < 0 {
+            0
+        } else {
+            digits.get(g as usize).copied().unwrap_or(0)
+        };
+        frac.push_str(&format!("{d:04}"));
+        g += 1;
+    }
+    frac.truncate(dscale);
+    let sign = if sign == 0x4000 { "-" } else { "" };
+    Some(if frac.is_empty() {
+        format!("{sign}{int_part}")
+    } else {
+        format!("{sign}{int_part}.{frac}")
+    })
 }
 
 /// A float as text DuckDB reads back exactly.
@@ -258,6 +340,19 @@ mod tests {
         assert_eq!(decode_bytea_text(0, "\\x00ff").unwrap(), vec![0, 255]);
         assert_eq!(decode_bytea_text(0, "a\\\\b\\001").unwrap(), b"a\\b\x01".to_vec());
         assert!(decode_bytea_text(0, "\\x0").is_err());
+    }
+
+    #[test]
+    fn numeric_binary_to_text() {
+        let enc = |words: &[i16]| words.iter().flat_map(|w| w.to_be_bytes()).collect::<Vec<u8>>();
+        assert_eq!(
+            decode_numeric(&enc(&[3, 1, 0, 2, 12, 3456, 7800])).unwrap(),
+            "123456.78"
+        );
+        assert_eq!(decode_numeric(&enc(&[1, -1, 0x4000, 3, 50])).unwrap(), "-0.005");
+        assert_eq!(decode_numeric(&enc(&[0, 0, 0, 2])).unwrap(), "0.00");
+        assert_eq!(decode_numeric(&enc(&[1, 1, 0, 0, 1])).unwrap(), "10000");
+        assert_eq!(decode_numeric(&enc(&[2, 0, 0, 3, 123, 4560])).unwrap(), "123.456");
     }
 
     #[test]

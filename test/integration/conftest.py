@@ -92,6 +92,15 @@ def psql(dsn, *args, check=True, timeout=60):
     return result
 
 
+def require(present, what):
+    """Skip when a client toolchain is missing on a developer machine; in CI it must be there
+    (.ci/run installs it), so its absence fails."""
+    if not present:
+        if os.environ.get("CI"):
+            pytest.fail(f"{what} is required in CI")
+        pytest.skip(f"{what} is not installed")
+
+
 def wait_until(predicate, timeout=10.0, interval=0.05):
     deadline = time.time() + timeout
     while time.time() < deadline:
