@@ -130,6 +130,10 @@ impl StatementObserver for Observer {
     fn statement_started(&self, text: &str) {
         self.0.show_statement(text);
     }
+
+    fn ready(&self, txn: TxnState) {
+        self.0.set_activity(activity_of(txn));
+    }
 }
 
 impl Session {
@@ -224,7 +228,9 @@ impl Session {
         let observer = Observer(Arc::clone(&self.info));
         let done = self
             .run_job(writer, move |conn, state, txn, out| {
+                state.extended.close_open_results(None);
                 let txn = run_simple_query(conn, &sql, txn, out, &observer, &mut state.settings)?;
+                observer.ready(txn);
                 out.ready_for_query(txn.status());
                 Ok(txn)
             })
@@ -253,11 +259,12 @@ impl Session {
                 self.info.set_activity(Activity::Active);
             }
         }
+        let observer = Observer(Arc::clone(&self.info));
         let done = self
             .run_job(writer, move |conn, state, txn, out| {
                 state
                     .extended
-                    .run_batch(conn, batch, txn, &mut state.settings, out)
+                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
             })
             .await;
         done && writer.flush().await.is_ok()
@@ -314,11 +321,6 @@ impl Session {
         if client_gone {
             return false;
         }
-        self.info.set_activity(match txn {
-            TxnState::Idle => Activity::Idle,
-            TxnState::InBlock => Activity::IdleInTransaction,
-            TxnState::Failed => Activity::IdleInFailedTransaction,
-        });
         true
     }
 
@@ -329,6 +331,14 @@ impl Session {
             run_blocking(move || pool.release(conn)).await;
         }
         self.ctx.registry.deregister(self.info.id);
+    }
+}
+
+fn activity_of(txn: TxnState) -> Activity {
+    match txn {
+        TxnState::Idle => Activity::Idle,
+        TxnState::InBlock => Activity::IdleInTransaction,
+        TxnState::Failed => Activity::IdleInFailedTransaction,
     }
 }
 

@@ -37,9 +37,12 @@ impl From<crate::db::DbError> for Stop {
     }
 }
 
-/// What the I/O side hears about each statement as it starts, for `pgwire_sessions()`.
+/// What the I/O side hears about the session's progress, for `pgwire_sessions()`.
 pub trait StatementObserver {
     fn statement_started(&self, text: &str);
+    /// Called just before ReadyForQuery, so that a client that saw it never finds its session
+    /// still listed as active.
+    fn ready(&self, txn: TxnState);
 }
 
 /// Transaction-control verbs, by their first keyword.

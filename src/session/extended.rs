@@ -13,7 +13,9 @@ use pgwire_proto::messages::extendedquery::{
 };
 use pgwire_proto::messages::PgWireFrontendMessage;
 
-use super::executor::{after_success, apply_setting, transaction_gate, Control, Gate, Rows, Stop};
+use super::executor::{
+    after_success, apply_setting, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
+};
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::leading_keywords;
@@ -72,6 +74,8 @@ pub struct Portal {
     /// The result while a row limit keeps it open between Executes.
     rows: Option<Rows>,
     done: bool,
+    /// Its open result was closed because another statement had to run first.
+    interrupted: bool,
 }
 
 /// Statements and portals of one session.
@@ -105,6 +109,18 @@ fn protocol_error(message: impl Into<String>) -> PgError {
 }
 
 impl Extended {
+    /// Close every suspended portal's open result except `keep`'s. DuckDB runs one result per
+    /// connection at a time, so nothing else can start while one is open; a later Execute of a
+    /// portal closed here reports it.
+    pub fn close_open_results(&mut self, keep: Option<&str>) {
+        for (name, portal) in self.portals.iter_mut() {
+            if portal.rows.is_some() && Some(name.as_str()) != keep {
+                portal.rows = None;
+                portal.interrupted = true;
+            }
+        }
+    }
+
     /// Run a batch of extended-protocol messages. Returns the transaction state after it.
     pub fn run_batch(
         &mut self,
@@ -112,11 +128,13 @@ impl Extended {
         batch: Vec<PgWireFrontendMessage>,
         mut txn: TxnState,
         settings: &mut Settings,
+        observer: &dyn StatementObserver,
         out: &mut Output,
     ) -> Result<TxnState, ClientGone> {
         for message in batch {
             if let PgWireFrontendMessage::Sync(_) = message {
                 self.sync(conn, &mut txn, out);
+                observer.ready(txn);
                 out.ready_for_query(txn.status());
                 out.flush()?;
                 continue;
@@ -155,6 +173,7 @@ impl Extended {
 
     fn sync(&mut self, conn: &Connection, txn: &mut TxnState, out: &mut Output) {
         if self.implicit {
+            self.close_open_results(None);
             self.implicit = false;
             let end = if self.skipping { "ROLLBACK" } else { "COMMIT" };
             if let Err(e) = conn.execute(end) {
@@ -290,6 +309,7 @@ impl Extended {
                 result_formats: m.result_column_format_codes,
                 rows: None,
                 done: false,
+                interrupted: false,
             },
         );
         out.bind_complete();
@@ -367,9 +387,23 @@ impl Extended {
         settings: &mut Settings,
         out: &mut Output,
     ) -> Result<Option<&Rows>, Stop> {
+        let starting = self
+            .portals
+            .get(name)
+            .is_some_and(|p| p.rows.is_none() && !p.done && !p.interrupted);
+        if starting {
+            self.close_open_results(Some(name));
+        }
         let portal = self.portals.get_mut(name).ok_or_else(|| {
             Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
         })?;
+        if portal.interrupted {
+            return Err(Stop::Failed(PgError::new(
+                "55000",
+                format!("portal \"{name}\" was closed: another statement ran before it was fetched to the end"),
+            )
+            .with_hint("DuckDB keeps one open result per connection; fetch a portal completely before running another statement.")));
+        }
         if portal.rows.is_some() || portal.done {
             return Ok(portal.rows.as_ref());
         }

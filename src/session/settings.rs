@@ -358,6 +358,12 @@ impl Settings {
     pub fn apply_startup(&mut self, name: &str, value: &str) -> Result<(), PgError> {
         match find(name) {
             Some(guc) => {
+                // Some drivers quote the value (asyncpg: client_encoding='utf-8').
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('\'')
+                    .and_then(|v| v.strip_suffix('\''))
+                    .unwrap_or(value);
                 let value = validate(guc.name, value)?;
                 self.values.insert(guc.name, value);
                 Ok(())

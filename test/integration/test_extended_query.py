@@ -242,3 +242,21 @@ def test_binary_parameters(conn):
         # dates and timestamps are typed by the cast that PostgreSQL users write anyway.
         cur.execute("SELECT %b, %b, %b, %b, %b::DATE, %b::TIMESTAMP, %b", params)
         assert cur.fetchone() == params
+
+
+def test_another_statement_closes_a_suspended_portal_visibly(host):
+    # DuckDB keeps one open result per connection: running something else closes the portal,
+    # and fetching from it afterwards says so instead of returning wrong rows.
+    w = Wire(host.port)
+    w.startup()
+    w.query("BEGIN")
+    parse(w, "SELECT i FROM range(10) t(i)")
+    bind(w, portal="p1")
+    execute(w, portal="p1", max_rows=2)
+    assert kinds(sync(w)) == "12DDsZ"
+    assert kinds(w.query("SELECT 'other'")) == "TDCZ"
+    execute(w, portal="p1", max_rows=2)
+    messages = sync(w)
+    assert messages[0].fields()["C"] == "55000"
+    assert status(w.query("ROLLBACK")) == "I"
+    w.close()
