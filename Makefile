@@ -65,7 +65,9 @@ unit-test:
 sql-test: release
 	$(PY) test/sqllogic.py build/release/pgwire.duckdb_extension test/sql
 
+# The Rust client (tokio-postgres) is a small separate crate, built here for its test.
 integration-test: release
+	cargo build --release --quiet --manifest-path test/integration/tokio_client/Cargo.toml
 	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
 
 clean:
