@@ -4,6 +4,7 @@
 //! one Query form one implicit transaction, a failed transaction block refuses everything but
 //! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
 
+use super::copy::{self, Copy, CopyFormat, CopyOut};
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
@@ -140,6 +141,16 @@ fn run_statement(
     if let Some(command) = settings::parse(text) {
         return apply_setting(conn, &command, settings, true, out);
     }
+    match copy::parse(text)? {
+        Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
+        Some(Copy::In) => {
+            return Err(Stop::Failed(PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "COPY FROM STDIN is not supported yet",
+            )))
+        }
+        None => {}
+    }
     let extracted = conn.extract(text)?;
     if extracted.is_empty() {
         out.empty_query();
@@ -216,6 +227,47 @@ pub(super) fn transaction_gate(
         }
         _ => Ok(Gate::Run(control)),
     }
+}
+
+/// Run `COPY ... TO STDOUT`: CopyOutResponse, a CopyData per row, CopyDone, `COPY n`.
+fn copy_out(conn: &Connection, copy: &CopyOut, out: &mut Output) -> Result<(), Stop> {
+    let prepared = conn
+        .prepare(&copy.query)?
+        .ok_or_else(|| Stop::Failed(PgError::new(sqlstate::SYNTAX_ERROR, "COPY needs a query")))?;
+    let mut result = prepared.execute_streaming()?;
+    let columns: Vec<_> = (0..result.column_count())
+        .map(|c| (result.column_name(c), result.column_type(c)))
+        .collect();
+    let format = if copy.format == CopyFormat::Binary {
+        Format::Binary
+    } else {
+        Format::Text
+    };
+    let encoders = columns
+        .iter()
+        .map(|(_, ty)| Encoder::new(ty, format))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.copy_out_response(format == Format::Binary, columns.len());
+    if copy.header {
+        let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+        out.copy_data(&copy.header_line(&names))?;
+    }
+    // Binary COPY's file header: signature, flags, header extension length.
+    const BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+    let mut header = (format == Format::Binary).then_some(BINARY_HEADER);
+    let mut rows = 0u64;
+    while let Some(chunk) = result.next_chunk()? {
+        out.copy_rows(&chunk, &encoders, copy, &mut header)?;
+        rows += chunk.len() as u64;
+    }
+    if format == Format::Binary {
+        let mut trailer = header.unwrap_or_default().to_vec();
+        trailer.extend_from_slice(&(-1i16).to_be_bytes());
+        out.copy_data(&trailer)?;
+    }
+    out.copy_done();
+    out.command_complete(format!("COPY {rows}"));
+    Ok(())
 }
 
 /// Answer SET/RESET/SHOW of one of our PostgreSQL parameters.

@@ -1,5 +1,6 @@
 //! One client session: its connection, its transaction state, and running its statements.
 
+pub mod copy;
 pub mod executor;
 pub mod extended;
 pub mod output;

@@ -12,6 +12,7 @@ use pgwire_proto::messages::startup::ParameterStatus;
 use pgwire_proto::messages::PgWireBackendMessage;
 use tokio::sync::mpsc;
 
+use super::copy::{CopyFormat, CopyOut};
 use crate::db::{DataChunk, DuckType};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
@@ -153,6 +154,83 @@ impl Output {
 
     pub fn ready_for_query(&mut self, status: TransactionStatus) {
         self.message(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)));
+    }
+
+    /// CopyOutResponse: `columns` columns, all text or all binary.
+    pub fn copy_out_response(&mut self, binary: bool, columns: usize) {
+        self.buf.put_u8(b'H');
+        self.buf.put_i32((4 + 1 + 2 + 2 * columns) as i32);
+        self.buf.put_i8(binary as i8);
+        self.buf.put_i16(columns as i16);
+        for _ in 0..columns {
+            self.buf.put_i16(binary as i16);
+        }
+    }
+
+    pub fn copy_data(&mut self, data: &[u8]) -> Result<(), ClientGone> {
+        self.buf.put_u8(b'd');
+        self.buf.put_i32((4 + data.len()) as i32);
+        self.buf.put_slice(data);
+        self.flush_if_full()
+    }
+
+    /// Every row of a chunk as one CopyData message each, in the COPY's format. A `prefix`
+    /// (binary COPY's file header) goes at the start of the first row's message, as PostgreSQL
+    /// sends it and as clients parse it.
+    pub fn copy_rows(
+        &mut self,
+        chunk: &DataChunk,
+        encoders: &[Encoder],
+        copy: &CopyOut,
+        prefix: &mut Option<&[u8]>,
+    ) -> Result<(), ClientGone> {
+        let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
+        let mut scratch = BytesMut::new();
+        for row in 0..chunk.len() {
+            let start = self.buf.len();
+            self.buf.put_u8(b'd');
+            self.buf.put_i32(0);
+            if let Some(prefix) = prefix.take() {
+                self.buf.put_slice(prefix);
+            }
+            if copy.format == CopyFormat::Binary {
+                self.buf.put_i16(encoders.len() as i16);
+                for (vector, encoder) in vectors.iter().zip(encoders) {
+                    if !vector.is_valid(row) {
+                        self.buf.put_i32(-1);
+                        continue;
+                    }
+                    let len_at = self.buf.len();
+                    self.buf.put_i32(0);
+                    encoder.write(vector, row, &mut self.buf);
+                    let len = (self.buf.len() - len_at - 4) as i32;
+                    self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+                }
+            } else {
+                for (i, (vector, encoder)) in vectors.iter().zip(encoders).enumerate() {
+                    if i > 0 {
+                        self.buf.put_u8(copy.delimiter);
+                    }
+                    if vector.is_valid(row) {
+                        scratch.clear();
+                        encoder.write(vector, row, &mut scratch);
+                        copy.put_field(&mut self.buf, Some(&scratch));
+                    } else {
+                        copy.put_field(&mut self.buf, None);
+                    }
+                }
+                self.buf.put_u8(b'\n');
+            }
+            let len = (self.buf.len() - start - 1) as i32;
+            self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+            self.flush_if_full()?;
+        }
+        Ok(())
+    }
+
+    pub fn copy_done(&mut self) {
+        self.buf.put_u8(b'c');
+        self.buf.put_i32(4);
     }
 
     pub fn command_complete(&mut self, tag: String) {
