@@ -230,6 +230,11 @@ fn unquote(token: &str) -> String {
 
 /// Recognize a statement about one of our parameters; `None` for everything else.
 pub fn parse(sql: &str) -> Option<Command> {
+    // Every statement passes here: look at its first word before tokenizing it whole.
+    let first = crate::session::sql_text::leading_keywords(sql, 1);
+    if !matches!(first.first().map(String::as_str), Some("SET" | "RESET" | "SHOW")) {
+        return None;
+    }
     let t = tokens(sql);
     let upper = |i: usize| t.get(i).map(|s| s.to_ascii_uppercase()).unwrap_or_default();
     match upper(0).as_str() {
