@@ -5,6 +5,7 @@
 //! Everything above this module sees plain Rust values: [`DuckType`] trees, typed slices of
 //! vector data, and [`DbError`]s with DuckDB's error kind.
 
+mod appender;
 mod chunk;
 mod connection;
 mod error;
@@ -12,6 +13,7 @@ mod extension;
 mod logical_type;
 mod statement;
 
+pub use appender::Appender;
 pub use chunk::Interval;
 pub use chunk::{DataChunk, ListEntry, Vector};
 pub use connection::{Connection, Database, InterruptHandle};

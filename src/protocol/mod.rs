@@ -19,8 +19,11 @@ use crate::error::{sqlstate, PgError};
 use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
+use crate::session::copy::{self, Copy, CopyOut};
+use crate::session::copy_in::{self, CopyMessage};
 use crate::session::executor::{run_simple_query, StatementObserver};
 use crate::session::output::{ClientGone, Output};
+use crate::session::sql_text::{leading_keywords, split_statements};
 use crate::session::SessionState;
 use crate::session::TxnState;
 use codec::{MessageReader, MessageWriter};
@@ -169,7 +172,10 @@ impl Session {
                 }
             };
             let keep_going = match msg {
-                PgWireFrontendMessage::Query(query) => self.simple_query(query.query, writer).await,
+                PgWireFrontendMessage::Query(query) => match copy_in_of(&query.query) {
+                    Some(spec) => self.copy_in(query.query, spec, reader, writer).await,
+                    None => self.simple_query(query.query, writer).await,
+                },
                 PgWireFrontendMessage::Terminate(_) => return,
                 msg @ (PgWireFrontendMessage::Parse(_)
                 | PgWireFrontendMessage::Bind(_)
@@ -236,6 +242,87 @@ impl Session {
             })
             .await;
         done && writer.flush().await.is_ok()
+    }
+
+    /// Run `COPY table FROM STDIN`: the client's CopyData goes to the loader on the blocking
+    /// side while what it writes (CopyInResponse, then the outcome) goes to the client.
+    async fn copy_in<R, W>(
+        &mut self,
+        sql: String,
+        spec: CopyOut,
+        reader: &mut MessageReader<R>,
+        writer: &mut MessageWriter<W>,
+    ) -> bool
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let Some(conn) = self.conn.take() else {
+            return false;
+        };
+        Stats::add(&self.ctx.stats.queries, 1);
+        self.info.begin_query(&sql);
+        let (data_tx, mut data_rx) = mpsc::channel::<CopyMessage>(RESULT_CHANNEL_PIECES * 2);
+        let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
+        let txn = self.txn;
+        let observer = Observer(Arc::clone(&self.info));
+        let task = run_blocking(move || {
+            let mut out = Output::new(tx);
+            let outcome = copy_in::run(&conn, &spec, txn, &mut data_rx, &mut out).and_then(|txn| {
+                observer.ready(txn);
+                out.ready_for_query(txn.status());
+                out.flush().map(|()| txn)
+            });
+            (conn, outcome)
+        });
+        let mut input = Some(data_tx);
+        let mut alive = true;
+        loop {
+            tokio::select! {
+                piece = rx.recv() => match piece {
+                    Some(piece) => {
+                        if writer.write_encoded(&piece).await.is_err() {
+                            alive = false;
+                            input = None;
+                            rx.close();
+                        }
+                    }
+                    None => break,
+                },
+                msg = reader.next(), if input.is_some() => {
+                    let forward = match msg {
+                        Ok(Some(PgWireFrontendMessage::CopyData(d))) => Some(CopyMessage::Data(d.data)),
+                        Ok(Some(PgWireFrontendMessage::CopyDone(_))) => Some(CopyMessage::Done),
+                        Ok(Some(PgWireFrontendMessage::CopyFail(f))) => Some(CopyMessage::Fail(f.message)),
+                        // Clients may send these during COPY; PostgreSQL ignores them.
+                        Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => None,
+                        Ok(Some(_)) => Some(CopyMessage::Fail("unexpected message type during COPY".into())),
+                        Ok(None) | Err(_) => {
+                            alive = false;
+                            input = None;
+                            continue;
+                        }
+                    };
+                    if let (Some(message), Some(sender)) = (forward, input.as_ref()) {
+                        let last = !matches!(message, CopyMessage::Data(_));
+                        if sender.send(message).await.is_err() || last {
+                            input = None;
+                        }
+                    }
+                }
+            }
+        }
+        let Some((conn, outcome)) = task.await else {
+            return false;
+        };
+        self.conn = Some(conn);
+        match outcome {
+            Ok(txn) => {
+                self.txn = txn;
+                alive && writer.flush().await.is_ok()
+            }
+            Err(_) => false,
+        }
     }
 
     /// Run a batch of extended-protocol messages. Returns false when the session must end.
@@ -331,6 +418,22 @@ impl Session {
             run_blocking(move || pool.release(conn)).await;
         }
         self.ctx.registry.deregister(self.info.id);
+    }
+}
+
+/// The COPY FROM STDIN a Query consists of, if that is all it is.
+fn copy_in_of(sql: &str) -> Option<CopyOut> {
+    // Every Query passes here: look at the first word before splitting the text.
+    if leading_keywords(sql, 1).first().map(String::as_str) != Some("COPY") {
+        return None;
+    }
+    let statements = split_statements(sql);
+    match statements.as_slice() {
+        [one] => match copy::parse(one) {
+            Ok(Some(Copy::In(spec))) => Some(spec),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -14,11 +14,15 @@ pub enum CopyFormat {
     Binary,
 }
 
-/// A parsed `COPY ... TO STDOUT`.
+/// A parsed `COPY ... TO STDOUT` or `COPY ... FROM STDIN`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyOut {
-    /// The query whose rows are copied.
+    /// The query whose rows are copied out.
     pub query: String,
+    /// The table, as written (possibly qualified and quoted), when the source is a table.
+    pub table: Option<String>,
+    /// The column list after the table (empty: all columns), unquoted.
+    pub columns: Vec<String>,
     pub format: CopyFormat,
     pub delimiter: u8,
     pub null: String,
@@ -30,8 +34,8 @@ pub struct CopyOut {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Copy {
     Out(CopyOut),
-    /// COPY FROM STDIN: not yet.
-    In,
+    /// COPY table FROM STDIN.
+    In(CopyOut),
 }
 
 fn syntax(message: impl Into<String>) -> PgError {
@@ -110,6 +114,46 @@ fn option_tokens(text: &str) -> Vec<(bool, String)> {
     out
 }
 
+/// A column list's names, unquoted (`a, "B c"` → `a`, `B c`).
+fn option_tokens_raw(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|c| {
+            let c = c.trim();
+            match c.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => c.to_ascii_lowercase(),
+            }
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// Split a table name as written into (schema, table), unquoted.
+pub fn split_table(name: &str) -> (Option<String>, String) {
+    let mut parts = Vec::new();
+    let b = name.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'"' {
+            i = skip_quoted(b, i);
+            continue;
+        }
+        if b[i] == b'.' {
+            parts.push(&name[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    parts.push(&name[start..]);
+    let unquote = |p: &str| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        Some(q) => q.replace("\"\"", "\""),
+        None => p.to_string(),
+    };
+    let table = unquote(parts.pop().unwrap_or_default());
+    (parts.pop().map(unquote), table)
+}
+
 fn single_byte(name: &str, value: &str) -> Result<u8, PgError> {
     match value.as_bytes() {
         [b] if b.is_ascii() => Ok(*b),
@@ -132,6 +176,8 @@ pub fn parse(sql: &str) -> Result<Option<Copy>, PgError> {
     }
     let rest = trimmed[4..].trim_start();
     let offset = trimmed.len() - rest.len();
+    let mut source_table = None;
+    let mut column_list = Vec::new();
     let (query, after) = if rest.starts_with('(') {
         let (inner, end) = parenthesized(trimmed, offset).ok_or_else(|| syntax("unterminated COPY query"))?;
         (inner.trim().to_string(), &trimmed[end..])
@@ -149,8 +195,10 @@ pub fn parse(sql: &str) -> Result<Option<Copy>, PgError> {
             let (list, end) =
                 parenthesized(tail, 0).ok_or_else(|| syntax("unterminated COPY column list"))?;
             columns = list.trim().to_string();
+            column_list = option_tokens_raw(list);
             tail = &tail[end..];
         }
+        source_table = Some(table.to_string());
         (format!("SELECT {columns} FROM {table}"), tail)
     };
     let words = option_tokens(after);
@@ -160,13 +208,18 @@ pub fn parse(sql: &str) -> Result<Option<Copy>, PgError> {
             .filter(|(quoted, _)| !quoted)
             .map(|(_, w)| w.as_str())
     };
-    match (word(0), word(1)) {
-        (Some("TO"), Some("STDOUT")) => {}
-        (Some("FROM"), Some("STDIN")) => return Ok(Some(Copy::In)),
+    let incoming = match (word(0), word(1)) {
+        (Some("TO"), Some("STDOUT")) => false,
+        (Some("FROM"), Some("STDIN")) => true,
         _ => return Ok(None),
+    };
+    if incoming && source_table.is_none() {
+        return Err(syntax("COPY FROM STDIN needs a table, not a query"));
     }
     let mut copy = CopyOut {
         query,
+        table: source_table,
+        columns: column_list,
         format: CopyFormat::Text,
         delimiter: b'\t',
         null: "\\N".into(),
@@ -256,7 +309,7 @@ pub fn parse(sql: &str) -> Result<Option<Copy>, PgError> {
             "COPY HEADER available only in CSV mode",
         ));
     }
-    Ok(Some(Copy::Out(copy)))
+    Ok(Some(if incoming { Copy::In(copy) } else { Copy::Out(copy) }))
 }
 
 impl CopyOut {
@@ -347,7 +400,13 @@ mod tests {
             ("SELECT a, b FROM public.\"My T\"", "x", true)
         );
         assert_eq!(out("COPY t TO STDOUT (FORMAT binary)").format, CopyFormat::Binary);
-        assert_eq!(parse("COPY t FROM STDIN").unwrap(), Some(Copy::In));
+        assert!(
+            matches!(parse("COPY t FROM STDIN").unwrap(), Some(Copy::In(c)) if c.table.as_deref() == Some("t"))
+        );
+        assert_eq!(
+            split_table("s.\"My T\""),
+            (Some("s".to_string()), "My T".to_string())
+        );
         assert_eq!(parse("COPY t TO 'file.csv'").unwrap(), None);
         assert_eq!(parse("SELECT 1").unwrap(), None);
         assert!(parse("COPY t TO STDOUT (FORMAT xml)").is_err());

@@ -143,10 +143,10 @@ fn run_statement(
     }
     match copy::parse(text)? {
         Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
-        Some(Copy::In) => {
+        Some(Copy::In(_)) => {
             return Err(Stop::Failed(PgError::new(
                 sqlstate::FEATURE_NOT_SUPPORTED,
-                "COPY FROM STDIN is not supported yet",
+                "COPY FROM STDIN must be a Query of its own (the extended protocol cannot run it yet)",
             )))
         }
         None => {}

@@ -1,6 +1,7 @@
 //! One client session: its connection, its transaction state, and running its statements.
 
 pub mod copy;
+pub mod copy_in;
 pub mod executor;
 pub mod extended;
 pub mod output;

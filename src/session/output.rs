@@ -167,6 +167,17 @@ impl Output {
         }
     }
 
+    /// CopyInResponse: text format, `columns` columns.
+    pub fn copy_in_response(&mut self, columns: usize) {
+        self.buf.put_u8(b'G');
+        self.buf.put_i32((4 + 1 + 2 + 2 * columns) as i32);
+        self.buf.put_i8(0);
+        self.buf.put_i16(columns as i16);
+        for _ in 0..columns {
+            self.buf.put_i16(0);
+        }
+    }
+
     pub fn copy_data(&mut self, data: &[u8]) -> Result<(), ClientGone> {
         self.buf.put_u8(b'd');
         self.buf.put_i32((4 + data.len()) as i32);

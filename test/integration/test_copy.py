@@ -53,7 +53,7 @@ def test_copy_errors_are_postgres_errors(host, table):
             with c.cursor().copy(f"COPY {table} TO STDOUT (FORMAT xml)"):
                 pass
         with pytest.raises(psycopg.errors.FeatureNotSupported):
-            with c.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+            with c.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
                 copy.write_row((9, "x", 1))
         assert c.execute("SELECT 1").fetchone() == (1,)
 

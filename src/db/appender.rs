@@ -1,0 +1,120 @@
+//! DuckDB's appender: the bulk path COPY FROM STDIN loads through.
+
+use std::ffi::{CStr, CString};
+use std::ptr;
+
+use libduckdb_sys as ffi;
+
+use super::connection::Connection;
+use super::error::{DbError, ErrorKind};
+
+/// Appends rows to one table of the connection's current transaction.
+pub struct Appender<'c> {
+    raw: ffi::duckdb_appender,
+    _conn: &'c Connection,
+}
+
+fn c_str(s: &str) -> Result<CString, DbError> {
+    CString::new(s).map_err(|_| DbError::new(ErrorKind::InvalidInput, "name contains a NUL byte"))
+}
+
+impl<'c> Appender<'c> {
+    /// An appender for `schema.table` (the current schema when `None`), filling `columns` (all
+    /// columns, in order, when empty).
+    pub fn new(
+        conn: &'c Connection,
+        schema: Option<&str>,
+        table: &str,
+        columns: &[String],
+    ) -> Result<Self, DbError> {
+        let schema = schema.map(c_str).transpose()?;
+        let table = c_str(table)?;
+        let mut raw: ffi::duckdb_appender = ptr::null_mut();
+        // SAFETY: valid connection and C strings; `raw` is destroyed by Drop even on failure.
+        let state = unsafe {
+            ffi::duckdb_appender_create_ext(
+                conn.raw(),
+                ptr::null(),
+                schema.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+                table.as_ptr(),
+                &mut raw,
+            )
+        };
+        let appender = Appender { raw, _conn: conn };
+        if state != ffi::duckdb_state_DuckDBSuccess {
+            return Err(appender.error());
+        }
+        for column in columns {
+            let name = c_str(column)?;
+            // SAFETY: live appender, valid C string.
+            if unsafe { ffi::duckdb_appender_add_column(appender.raw, name.as_ptr()) }
+                != ffi::duckdb_state_DuckDBSuccess
+            {
+                return Err(appender.error());
+            }
+        }
+        Ok(appender)
+    }
+
+    fn error(&self) -> DbError {
+        // SAFETY: the appender (possibly failed) is live; the message is owned by it.
+        let msg = unsafe {
+            let p = ffi::duckdb_appender_error(self.raw);
+            if p.is_null() {
+                "appender failed".to_string()
+            } else {
+                CStr::from_ptr(p).to_string_lossy().into_owned()
+            }
+        };
+        DbError::from_message(msg)
+    }
+
+    fn check(&self, state: ffi::duckdb_state) -> Result<(), DbError> {
+        if state == ffi::duckdb_state_DuckDBSuccess {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    /// How many columns each row has.
+    pub fn column_count(&self) -> usize {
+        // SAFETY: live appender.
+        unsafe { ffi::duckdb_appender_column_count(self.raw) as usize }
+    }
+
+    /// Append a value given as text; DuckDB casts it to the column's type.
+    pub fn append_text(&mut self, text: &str) -> Result<(), DbError> {
+        // SAFETY: live appender; DuckDB copies the bytes.
+        self.check(unsafe {
+            ffi::duckdb_append_varchar_length(self.raw, text.as_ptr().cast(), text.len() as u64)
+        })
+    }
+
+    pub fn append_null(&mut self) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_null(self.raw) })
+    }
+
+    pub fn end_row(&mut self) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_appender_end_row(self.raw) })
+    }
+
+    /// Write the appended rows into the table (constraints are checked here).
+    pub fn flush(&mut self) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_appender_flush(self.raw) })
+    }
+}
+
+impl Drop for Appender<'_> {
+    fn drop(&mut self) {
+        if crate::exit::exiting() {
+            return;
+        }
+        // SAFETY: owned appender, destroyed once (it flushes what is left; callers that failed
+        // roll the transaction back, so nothing partial is committed).
+        unsafe { ffi::duckdb_appender_destroy(&mut self.raw) };
+    }
+}
