@@ -13,7 +13,7 @@ use pgwire_proto::messages::PgWireBackendMessage;
 use tokio::sync::mpsc;
 
 use super::copy::{CopyFormat, CopyOut};
-use crate::db::{DataChunk, DuckType};
+use crate::db::{DataChunk, DuckType, Vector};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
 use crate::types::{Encoder, Format, PgType};
@@ -85,23 +85,9 @@ impl Output {
     ) -> Result<(), ClientGone> {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
         for row in start..end {
-            let start = self.buf.len();
-            self.buf.put_u8(b'D');
-            self.buf.put_i32(0);
-            self.buf.put_i16(encoders.len() as i16);
-            for (vector, encoder) in vectors.iter().zip(encoders) {
-                if !vector.is_valid(row) {
-                    self.buf.put_i32(-1);
-                    continue;
-                }
-                let len_at = self.buf.len();
-                self.buf.put_i32(0);
-                encoder.write(vector, row, &mut self.buf);
-                let len = (self.buf.len() - len_at - 4) as i32;
-                self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
-            }
-            let len = (self.buf.len() - start - 1) as i32;
-            self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+            let message = self.begin_message(b'D');
+            self.put_fields(&vectors, encoders, row);
+            self.end_message(message);
             self.flush_if_full()?;
         }
         Ok(())
@@ -142,14 +128,13 @@ impl Output {
 
     /// One DataRow of text values (text's binary form is the same bytes).
     pub fn text_row(&mut self, values: &[&str]) {
-        self.buf.put_u8(b'D');
-        let len = 4 + 2 + values.iter().map(|v| 4 + v.len()).sum::<usize>();
-        self.buf.put_i32(len as i32);
+        let message = self.begin_message(b'D');
         self.buf.put_i16(values.len() as i16);
         for v in values {
             self.buf.put_i32(v.len() as i32);
             self.buf.put_slice(v.as_bytes());
         }
+        self.end_message(message);
     }
 
     pub fn ready_for_query(&mut self, status: TransactionStatus) {
@@ -198,25 +183,12 @@ impl Output {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
         let mut scratch = BytesMut::new();
         for row in 0..chunk.len() {
-            let start = self.buf.len();
-            self.buf.put_u8(b'd');
-            self.buf.put_i32(0);
+            let message = self.begin_message(b'd');
             if let Some(prefix) = prefix.take() {
                 self.buf.put_slice(prefix);
             }
             if copy.format == CopyFormat::Binary {
-                self.buf.put_i16(encoders.len() as i16);
-                for (vector, encoder) in vectors.iter().zip(encoders) {
-                    if !vector.is_valid(row) {
-                        self.buf.put_i32(-1);
-                        continue;
-                    }
-                    let len_at = self.buf.len();
-                    self.buf.put_i32(0);
-                    encoder.write(vector, row, &mut self.buf);
-                    let len = (self.buf.len() - len_at - 4) as i32;
-                    self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
-                }
+                self.put_fields(&vectors, encoders, row);
             } else {
                 for (i, (vector, encoder)) in vectors.iter().zip(encoders).enumerate() {
                     if i > 0 {
@@ -232,8 +204,7 @@ impl Output {
                 }
                 self.buf.put_u8(b'\n');
             }
-            let len = (self.buf.len() - start - 1) as i32;
-            self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+            self.end_message(message);
             self.flush_if_full()?;
         }
         Ok(())
@@ -242,6 +213,36 @@ impl Output {
     pub fn copy_done(&mut self) {
         self.buf.put_u8(b'c');
         self.buf.put_i32(4);
+    }
+
+    /// Start a message whose length is filled in by [`Output::end_message`].
+    fn begin_message(&mut self, kind: u8) -> usize {
+        let start = self.buf.len();
+        self.buf.put_u8(kind);
+        self.buf.put_i32(0);
+        start
+    }
+
+    fn end_message(&mut self, start: usize) {
+        let len = (self.buf.len() - start - 1) as i32;
+        self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+    }
+
+    /// A row's fields as DataRow and binary COPY carry them: a count, then each value
+    /// length-prefixed (-1 for NULL).
+    fn put_fields(&mut self, vectors: &[Vector<'_>], encoders: &[Encoder], row: usize) {
+        self.buf.put_i16(encoders.len() as i16);
+        for (vector, encoder) in vectors.iter().zip(encoders) {
+            if !vector.is_valid(row) {
+                self.buf.put_i32(-1);
+                continue;
+            }
+            let len_at = self.buf.len();
+            self.buf.put_i32(0);
+            encoder.write(vector, row, &mut self.buf);
+            let len = (self.buf.len() - len_at - 4) as i32;
+            self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+        }
     }
 
     pub fn command_complete(&mut self, tag: String) {
