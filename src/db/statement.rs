@@ -249,6 +249,28 @@ impl Prepared {
         self.bound(state, index)
     }
 
+    /// Bind parameter `index` to a DATE (days since 1970-01-01).
+    pub fn bind_date(&self, index: usize, days: i32) -> Result<(), DbError> {
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe { ffi::duckdb_bind_date(self.raw, index as u64 + 1, ffi::duckdb_date { days }) };
+        self.bound(state, index)
+    }
+
+    /// Bind parameter `index` to a TIMESTAMP, or a TIMESTAMPTZ when `with_zone` (microseconds
+    /// since 1970-01-01 UTC).
+    pub fn bind_timestamp(&self, index: usize, micros: i64, with_zone: bool) -> Result<(), DbError> {
+        let value = ffi::duckdb_timestamp { micros };
+        // SAFETY: live statement; DuckDB checks the index.
+        let state = unsafe {
+            if with_zone {
+                ffi::duckdb_bind_timestamp_tz(self.raw, index as u64 + 1, value)
+            } else {
+                ffi::duckdb_bind_timestamp(self.raw, index as u64 + 1, value)
+            }
+        };
+        self.bound(state, index)
+    }
+
     /// Bind parameter `index` to bytes (a BLOB).
     pub fn bind_blob(&self, index: usize, bytes: &[u8]) -> Result<(), DbError> {
         // SAFETY: live statement; DuckDB copies the bytes.

@@ -173,6 +173,24 @@ pub fn bind(
             oid::BOOL if bytes.len() == 1 => {
                 return prepared.bind_bool(index, bytes[0] != 0).map_err(PgError::from)
             }
+            oid::DATE => {
+                let days = match i32::from_be_bytes(fixed(index, bytes, "date")?) {
+                    i32::MAX => datetime::DATE_INFINITY,
+                    i32::MIN => datetime::DATE_NEG_INFINITY,
+                    d => (d as i64 + PG_EPOCH_DAYS) as i32,
+                };
+                return prepared.bind_date(index, days).map_err(PgError::from);
+            }
+            oid::TIMESTAMP | oid::TIMESTAMPTZ => {
+                let micros = match i64::from_be_bytes(fixed(index, bytes, "timestamp")?) {
+                    i64::MAX => datetime::TIMESTAMP_INFINITY,
+                    i64::MIN => datetime::TIMESTAMP_NEG_INFINITY,
+                    m => m.saturating_add(PG_EPOCH_MICROS),
+                };
+                return prepared
+                    .bind_timestamp(index, micros, type_oid == oid::TIMESTAMPTZ)
+                    .map_err(PgError::from);
+            }
             _ => {}
         }
     }
