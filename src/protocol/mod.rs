@@ -173,7 +173,11 @@ impl Session {
             };
             let keep_going = match msg {
                 PgWireFrontendMessage::Query(query) => match copy_in_of(&query.query) {
-                    Some(spec) => self.copy_in(query.query, spec, reader, writer).await,
+                    Some(spec) => {
+                        let (keep_going, next) = self.copy_in(query.query, spec, reader, writer).await;
+                        held = next;
+                        keep_going
+                    }
                     None => self.simple_query(query.query, writer).await,
                 },
                 PgWireFrontendMessage::Terminate(_) => return,
@@ -245,23 +249,26 @@ impl Session {
     }
 
     /// Run `COPY table FROM STDIN`: the client's CopyData goes to the loader on the blocking
-    /// side while what it writes (CopyInResponse, then the outcome) goes to the client.
+    /// side while what it writes (CopyInResponse, then the outcome) goes to the client. Returns
+    /// whether the session goes on, and a message read meanwhile that is not part of the COPY
+    /// (a client that saw the COPY fail at once sends its next query): the main loop runs it.
     async fn copy_in<R, W>(
         &mut self,
         sql: String,
         spec: CopyOut,
         reader: &mut MessageReader<R>,
         writer: &mut MessageWriter<W>,
-    ) -> bool
+    ) -> (bool, Option<PgWireFrontendMessage>)
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
         let Some(conn) = self.conn.take() else {
-            return false;
+            return (false, None);
         };
         Stats::add(&self.ctx.stats.queries, 1);
         self.info.begin_query(&sql);
+        let mut held = None;
         let (data_tx, mut data_rx) = mpsc::channel::<CopyMessage>(RESULT_CHANNEL_PIECES * 2);
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
         let txn = self.txn;
@@ -296,7 +303,10 @@ impl Session {
                         Ok(Some(PgWireFrontendMessage::CopyFail(f))) => Some(CopyMessage::Fail(f.message)),
                         // Clients may send these during COPY; PostgreSQL ignores them.
                         Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => None,
-                        Ok(Some(_)) => Some(CopyMessage::Fail("unexpected message type during COPY".into())),
+                        Ok(Some(other)) => {
+                            held = Some(other);
+                            Some(CopyMessage::Fail("unexpected message type during COPY".into()))
+                        }
                         Ok(None) | Err(_) => {
                             alive = false;
                             input = None;
@@ -313,15 +323,15 @@ impl Session {
             }
         }
         let Some((conn, outcome)) = task.await else {
-            return false;
+            return (false, None);
         };
         self.conn = Some(conn);
         match outcome {
             Ok(txn) => {
                 self.txn = txn;
-                alive && writer.flush().await.is_ok()
+                (alive && writer.flush().await.is_ok(), held)
             }
-            Err(_) => false,
+            Err(_) => (false, None),
         }
     }
 
