@@ -71,3 +71,21 @@ def test_psycopg_write_rows_client_abort_and_transactions(host, table):
             copy.write_row((9999,))
         c.rollback()
         assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (1000,)
+
+
+def test_a_query_sent_right_after_a_refused_copy_is_answered(host, table):
+    # The client pipelines its next query behind a COPY that fails before CopyInResponse:
+    # the query must run, not be taken for COPY data.
+    from wire import Wire, kinds
+
+    w = Wire(host.port)
+    w.startup()
+    w.send_raw(
+        b"Q" + (4 + len(f"COPY {table} FROM STDIN (FORMAT binary)") + 1).to_bytes(4, "big")
+        + f"COPY {table} FROM STDIN (FORMAT binary)".encode() + b"\0"
+        + b"Q" + (4 + len("SELECT 1") + 1).to_bytes(4, "big") + b"SELECT 1\0"
+    )
+    first = w.read_until("Z")
+    assert kinds(first) == "EZ" and first[0].fields()["C"] == "0A000"
+    assert kinds(w.read_until("Z")) == "TDCZ"
+    w.close()
