@@ -104,6 +104,17 @@ fn returns_rows(kind: StatementKind, columns: &[(String, DuckType)]) -> bool {
     }
 }
 
+fn no_statement(name: &str) -> Stop {
+    Stop::Failed(PgError::new(
+        "26000",
+        format!("prepared statement \"{name}\" does not exist"),
+    ))
+}
+
+fn no_portal(name: &str) -> Stop {
+    Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
+}
+
 fn protocol_error(message: impl Into<String>) -> PgError {
     PgError::new(sqlstate::PROTOCOL_VIOLATION, message)
 }
@@ -260,12 +271,11 @@ impl Extended {
 
     fn bind(&mut self, m: Bind, out: &mut Output) -> Result<(), Stop> {
         let statement_name = m.statement_name.unwrap_or_default();
-        let statement = self.statements.get(&statement_name).cloned().ok_or_else(|| {
-            Stop::Failed(PgError::new(
-                "26000",
-                format!("prepared statement \"{statement_name}\" does not exist"),
-            ))
-        })?;
+        let statement = self
+            .statements
+            .get(&statement_name)
+            .cloned()
+            .ok_or_else(|| no_statement(&statement_name))?;
         let expected = statement.declared.len();
         if m.parameters.len() != expected {
             return Err(Stop::Failed(protocol_error(format!(
@@ -327,19 +337,12 @@ impl Extended {
         let name = m.name.unwrap_or_default();
         let (statement, formats) = match m.target_type {
             TARGET_TYPE_BYTE_STATEMENT => {
-                let s = self.statements.get(&name).ok_or_else(|| {
-                    Stop::Failed(PgError::new(
-                        "26000",
-                        format!("prepared statement \"{name}\" does not exist"),
-                    ))
-                })?;
+                let s = self.statements.get(&name).ok_or_else(|| no_statement(&name))?;
                 out.parameter_description(&s.parameter_oids());
                 (Arc::clone(s), Vec::new())
             }
             TARGET_TYPE_BYTE_PORTAL => {
-                let p = self.portals.get(&name).ok_or_else(|| {
-                    Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
-                })?;
+                let p = self.portals.get(&name).ok_or_else(|| no_portal(&name))?;
                 if p.statement.unresolved() {
                     // DuckDB knows the result types only once the parameters are bound and the
                     // statement runs: start it now, describe the result, and let Execute send it.
@@ -394,9 +397,7 @@ impl Extended {
         if starting {
             self.close_open_results(Some(name));
         }
-        let portal = self.portals.get_mut(name).ok_or_else(|| {
-            Stop::Failed(PgError::new("34000", format!("portal \"{name}\" does not exist")))
-        })?;
+        let portal = self.portals.get_mut(name).ok_or_else(|| no_portal(name))?;
         if portal.interrupted {
             return Err(Stop::Failed(PgError::new(
                 "55000",
