@@ -238,8 +238,7 @@ impl Session {
         let observer = Observer(Arc::clone(&self.info));
         let done = self
             .run_job(writer, move |conn, state, txn, out| {
-                state.extended.close_open_results(None);
-                let txn = run_simple_query(conn, &sql, txn, out, &observer, &mut state.settings)?;
+                let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
                 observer.ready(txn);
                 out.ready_for_query(txn.status());
                 Ok(txn)
@@ -273,14 +272,17 @@ impl Session {
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
         let txn = self.txn;
         let observer = Observer(Arc::clone(&self.info));
+        let mut state = std::mem::take(&mut self.state);
         let task = run_blocking(move || {
+            // DuckDB runs one statement at a time: open portals and cursors give their results up.
+            state.extended.close_open_results(None);
             let mut out = Output::new(tx);
             let outcome = copy_in::run(&conn, &spec, txn, &mut data_rx, &mut out).and_then(|txn| {
                 observer.ready(txn);
                 out.ready_for_query(txn.status());
                 out.flush().map(|()| txn)
             });
-            (conn, outcome)
+            (conn, state, outcome)
         });
         let mut input = Some(data_tx);
         let mut alive = true;
@@ -322,10 +324,11 @@ impl Session {
                 }
             }
         }
-        let Some((conn, outcome)) = task.await else {
+        let Some((conn, state, outcome)) = task.await else {
             return (false, None);
         };
         self.conn = Some(conn);
+        self.state = state;
         match outcome {
             Ok(txn) => {
                 self.txn = txn;

@@ -5,10 +5,11 @@
 //! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
 
 use super::copy::{self, Copy, CopyFormat, CopyOut};
+use super::cursor;
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
-use super::TxnState;
+use super::{SessionState, TxnState};
 use crate::db::{Connection, DataChunk, DuckType, QueryResult, ResultShape, StatementKind};
 use crate::error::{sqlstate, PgError};
 use crate::protocol::tag::command_tag;
@@ -77,7 +78,7 @@ pub fn run_simple_query(
     mut txn: TxnState,
     out: &mut Output,
     observer: &dyn StatementObserver,
-    settings: &mut Settings,
+    state: &mut SessionState,
 ) -> Result<TxnState, ClientGone> {
     let statements = split_statements(sql);
     if statements.is_empty() {
@@ -89,6 +90,7 @@ pub fn run_simple_query(
     let implicit =
         statements.len() > 1 && txn == TxnState::Idle && keywords.iter().all(|k| control_of(k).is_none());
     if implicit {
+        state.extended.close_open_results(None);
         if let Err(e) = conn.execute("BEGIN TRANSACTION") {
             out.error(&e.into());
             return Ok(txn);
@@ -97,7 +99,7 @@ pub fn run_simple_query(
     let mut failed = false;
     for (text, kw) in statements.iter().zip(&keywords) {
         observer.statement_started(text);
-        match run_statement(conn, text, kw, &mut txn, out, settings) {
+        match run_statement(conn, text, kw, &mut txn, out, state) {
             Ok(()) => {}
             Err(Stop::Failed(e)) => {
                 out.error(&e);
@@ -123,6 +125,9 @@ pub fn run_simple_query(
             out.error(&e.into());
         }
     }
+    if txn == TxnState::Idle {
+        state.extended.end_transaction_cursors();
+    }
     Ok(txn)
 }
 
@@ -132,14 +137,22 @@ fn run_statement(
     keywords: &[String],
     txn: &mut TxnState,
     out: &mut Output,
-    settings: &mut Settings,
+    state: &mut SessionState,
 ) -> Result<(), Stop> {
+    let cursor_command = cursor::parse(text);
+    if cursor_command.is_none() {
+        // DuckDB runs one statement at a time: open portals and cursors give their results up.
+        state.extended.close_open_results(None);
+    }
     let control = match transaction_gate(conn, keywords, txn, out)? {
         Gate::Answered => return Ok(()),
         Gate::Run(control) => control,
     };
+    if let Some(command) = cursor_command {
+        return state.extended.run_cursor(conn, &command?, *txn, None, out);
+    }
     if let Some(command) = settings::parse(text) {
-        return apply_setting(conn, &command, settings, true, out);
+        return apply_setting(conn, &command, &mut state.settings, true, out);
     }
     match copy::parse(text)? {
         Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
@@ -362,38 +375,85 @@ impl Rows {
         self.shape.as_ref().map(|(c, _)| c.as_slice())
     }
 
+    /// Encode the columns in these formats from now on (a cursor's FETCH chooses its own).
+    pub(super) fn set_formats(&mut self, formats: &[i16]) -> Result<(), Stop> {
+        if let Some((columns, encoders)) = &mut self.shape {
+            *encoders = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| Encoder::new(ty, Format::for_column(formats, i)))
+                .collect::<Result<Vec<_>, _>>()?;
+        }
+        Ok(())
+    }
+
     /// Send up to `limit` rows (all when `None`). Returns true when the result is complete, in
     /// which case CommandComplete was sent too; false when the limit stopped it.
     pub(super) fn send(&mut self, out: &mut Output, limit: Option<u64>) -> Result<bool, Stop> {
-        let Some((_, encoders)) = &self.shape else {
+        if self.shape.is_none() {
             let count = changed_rows(&mut self.result)?;
             out.command_complete(command_tag(self.kind, &self.keywords, count));
             return Ok(true);
+        }
+        let (_, complete) = self.send_rows(out, limit)?;
+        if complete {
+            out.command_complete(command_tag(self.kind, &self.keywords, self.sent));
+        }
+        Ok(complete)
+    }
+
+    /// Send up to `limit` rows as DataRows. Returns how many, and whether the result is complete.
+    pub(super) fn send_rows(&mut self, out: &mut Output, limit: Option<u64>) -> Result<(u64, bool), Stop> {
+        let mut sent = 0;
+        let complete = self.advance(limit.unwrap_or(u64::MAX), |chunk, start, end, encoders| {
+            sent += (end - start) as u64;
+            out.data_rows(chunk, start, end, encoders).map_err(Stop::from)
+        })?;
+        self.sent += sent;
+        Ok((sent, complete))
+    }
+
+    /// Pass over up to `count` rows without sending them. Returns how many there were.
+    pub(super) fn skip(&mut self, count: u64) -> Result<u64, Stop> {
+        let mut skipped = 0;
+        self.advance(count, |_, start, end, _| {
+            skipped += (end - start) as u64;
+            Ok(())
+        })?;
+        Ok(skipped)
+    }
+
+    /// Hand up to `budget` rows, a chunk's range at a time, to `each`. Returns true when the
+    /// result has no rows left.
+    fn advance(
+        &mut self,
+        mut budget: u64,
+        mut each: impl FnMut(&DataChunk, usize, usize, &[Encoder]) -> Result<(), Stop>,
+    ) -> Result<bool, Stop> {
+        let Some((_, encoders)) = &self.shape else {
+            return Ok(true);
         };
-        let mut budget = limit.unwrap_or(u64::MAX);
         loop {
             let (chunk, start) = match self.pending.take() {
                 Some(p) => p,
                 None => match self.result.next_chunk()? {
                     Some(chunk) => (chunk, 0),
-                    None => break,
+                    None => return Ok(true),
                 },
             };
             if budget == 0 {
                 self.pending = Some((chunk, start));
                 return Ok(false);
             }
-            let end = chunk.len().min(start.saturating_add(budget as usize));
-            out.data_rows(&chunk, start, end, encoders)?;
-            let n = (end - start) as u64;
-            self.sent += n;
-            budget -= n;
+            let end = chunk
+                .len()
+                .min(start.saturating_add(budget.min(usize::MAX as u64) as usize));
+            each(&chunk, start, end, encoders)?;
+            budget -= (end - start) as u64;
             if end < chunk.len() {
                 self.pending = Some((chunk, end));
             }
         }
-        out.command_complete(command_tag(self.kind, &self.keywords, self.sent));
-        Ok(true)
     }
 }
 

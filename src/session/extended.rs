@@ -13,6 +13,7 @@ use pgwire_proto::messages::extendedquery::{
 };
 use pgwire_proto::messages::PgWireFrontendMessage;
 
+use super::cursor::{self, CursorCommand, CursorState};
 use super::executor::{
     after_success, apply_setting, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
 };
@@ -30,18 +31,82 @@ pub struct Statement {
     /// DuckDB handle safe to move between threads with them.
     prepared: Option<Mutex<Prepared>>,
     kind: StatementKind,
-    keywords: Vec<String>,
+    pub(super) keywords: Vec<String>,
     /// OIDs the client declared (0 where it left the type to us).
     declared: Vec<u32>,
     /// Types DuckDB inferred for the parameters.
     inferred: Vec<Option<DuckType>>,
     /// Result columns, when the statement returns rows.
-    columns: Option<Vec<(String, DuckType)>>,
+    pub(super) columns: Option<Vec<(String, DuckType)>>,
     /// SET/RESET/SHOW of a PostgreSQL parameter, answered by the session.
     setting: Option<Command>,
+    /// DECLARE/FETCH/MOVE/CLOSE, answered by the session.
+    cursor: Option<CursorCommand>,
 }
 
 impl Statement {
+    /// A statement DuckDB prepared (`None`: an empty query), with the parameter types the
+    /// client declared.
+    fn prepared(
+        prepared: Option<Prepared>,
+        keywords: Vec<String>,
+        type_oids: Vec<u32>,
+    ) -> Result<Statement, Stop> {
+        let Some(prepared) = prepared else {
+            return Ok(Statement {
+                prepared: None,
+                kind: StatementKind::Invalid,
+                keywords,
+                declared: type_oids,
+                inferred: Vec::new(),
+                columns: None,
+                setting: None,
+                cursor: None,
+            });
+        };
+        let count = prepared.param_count();
+        let mut declared = type_oids;
+        if declared.len() > count {
+            return Err(Stop::Failed(PgError::new(
+                sqlstate::SYNTAX_ERROR,
+                format!("could not determine data type of parameter ${}", count + 1),
+            )));
+        }
+        declared.resize(count, 0);
+        let inferred = (0..count).map(|i| prepared.param_type(i)).collect();
+        let kind = prepared.kind();
+        let columns = prepared.columns();
+        let columns = returns_rows(kind, &columns).then_some(columns);
+        Ok(Statement {
+            prepared: Some(Mutex::new(prepared)),
+            kind,
+            keywords,
+            declared,
+            inferred,
+            columns,
+            setting: None,
+            cursor: None,
+        })
+    }
+
+    /// A statement known only by its result (a cursor's query).
+    pub(super) fn described(
+        kind: StatementKind,
+        keywords: Vec<String>,
+        columns: Vec<(String, DuckType)>,
+    ) -> Statement {
+        Statement {
+            prepared: None,
+            kind,
+            keywords,
+            declared: Vec::new(),
+            inferred: Vec::new(),
+            columns: Some(columns),
+            setting: None,
+            cursor: None,
+        }
+    }
+
     /// Does DuckDB need the parameters' values before it can tell the result types?
     fn unresolved(&self) -> bool {
         self.columns
@@ -67,22 +132,67 @@ impl Statement {
 
 /// A bound statement, possibly part-way through its result.
 pub struct Portal {
-    statement: Arc<Statement>,
+    pub(super) statement: Arc<Statement>,
     params: Vec<Option<bytes::Bytes>>,
     param_formats: Vec<i16>,
     result_formats: Vec<i16>,
     /// The result while a row limit keeps it open between Executes.
-    rows: Option<Rows>,
+    pub(super) rows: Option<Rows>,
     done: bool,
     /// Its open result was closed because another statement had to run first.
-    interrupted: bool,
+    pub(super) interrupted: bool,
+    /// Set when the portal is a cursor a DECLARE opened.
+    pub(super) cursor: Option<CursorState>,
+}
+
+impl Portal {
+    /// Give the statement this portal's parameter values.
+    fn bind_parameters(&self, prepared: &Prepared) -> Result<(), Stop> {
+        for (i, value) in self.params.iter().enumerate() {
+            let binary = match self.param_formats.as_slice() {
+                [] => false,
+                [one] => *one == 1,
+                many => many[i] == 1,
+            };
+            params::bind(
+                prepared,
+                i,
+                self.statement.declared[i],
+                self.statement.inferred[i].as_ref(),
+                binary,
+                value.as_deref(),
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn new(
+        statement: Arc<Statement>,
+        params: Vec<Option<bytes::Bytes>>,
+        param_formats: Vec<i16>,
+        result_formats: Vec<i16>,
+    ) -> Portal {
+        Portal {
+            statement,
+            params,
+            param_formats,
+            result_formats,
+            rows: None,
+            done: false,
+            interrupted: false,
+            cursor: None,
+        }
+    }
 }
 
 /// Statements and portals of one session.
 #[derive(Default)]
 pub struct Extended {
     statements: HashMap<String, Arc<Statement>>,
-    portals: HashMap<String, Portal>,
+    /// Portals, and the cursors DECLARE opened (PostgreSQL's cursors are portals too).
+    pub(super) portals: HashMap<String, Portal>,
+    /// Temporary tables made for WITH HOLD cursors so far, to name the next one.
+    pub(super) cursor_tables: u64,
     /// An error happened: skip messages until Sync.
     skipping: bool,
     /// We opened a transaction for the statements before the next Sync.
@@ -90,7 +200,7 @@ pub struct Extended {
 }
 
 /// Does a statement of this kind with these prepared columns send rows?
-fn returns_rows(kind: StatementKind, columns: &[(String, DuckType)]) -> bool {
+pub(super) fn returns_rows(kind: StatementKind, columns: &[(String, DuckType)]) -> bool {
     use StatementKind as K;
     match kind {
         // DuckDB describes DML without RETURNING as one BIGINT column "Count".
@@ -195,9 +305,10 @@ impl Extended {
             }
         }
         self.skipping = false;
-        // Portals live until the end of the transaction; outside one, until Sync.
+        // Portals live until the end of the transaction; outside one, until Sync. Cursors
+        // WITH HOLD live until they are closed.
         if *txn == TxnState::Idle {
-            self.portals.clear();
+            self.end_transaction_cursors();
         }
     }
 
@@ -223,47 +334,37 @@ impl Extended {
                 inferred: Vec::new(),
                 columns,
                 setting: Some(command),
+                cursor: None,
             };
             self.statements.insert(name, Arc::new(statement));
             out.parse_complete();
             return Ok(());
         }
-        let prepared = conn.prepare(&m.query)?;
-        let statement = match prepared {
-            None => Statement {
-                prepared: None,
-                kind: StatementKind::Invalid,
-                keywords,
-                declared: m.type_oids,
-                inferred: Vec::new(),
-                columns: None,
-                setting: None,
-            },
-            Some(prepared) => {
-                let count = prepared.param_count();
-                let mut declared = m.type_oids;
-                if declared.len() > count {
-                    return Err(Stop::Failed(PgError::new(
-                        sqlstate::SYNTAX_ERROR,
-                        format!("could not determine data type of parameter ${}", count + 1),
-                    )));
+        if let Some(command) = cursor::parse(&m.query) {
+            let mut command = command?;
+            let columns = command
+                .fetched_cursor()
+                .and_then(|name| self.cursor_columns(name));
+            // DECLARE's query is prepared now, so that Bind can give it parameters.
+            let prepared = match &mut command {
+                CursorCommand::Declare(declare) => {
+                    self.close_open_results(None);
+                    conn.prepare(&self.declare_source(declare))?
                 }
-                declared.resize(count, 0);
-                let inferred = (0..count).map(|i| prepared.param_type(i)).collect();
-                let kind = prepared.kind();
-                let columns = prepared.columns();
-                let columns = returns_rows(kind, &columns).then_some(columns);
-                Statement {
-                    prepared: Some(Mutex::new(prepared)),
-                    kind,
-                    keywords,
-                    declared,
-                    inferred,
-                    columns,
-                    setting: None,
-                }
-            }
-        };
+                _ => None,
+            };
+            let mut statement = Statement::prepared(prepared, keywords, m.type_oids)?;
+            // Never wrapped in an implicit transaction: DECLARE decides for itself.
+            statement.kind = StatementKind::Select;
+            statement.columns = columns;
+            statement.cursor = Some(command);
+            self.statements.insert(name, Arc::new(statement));
+            out.parse_complete();
+            return Ok(());
+        }
+        // DuckDB prepares nothing while a result is open.
+        self.close_open_results(None);
+        let statement = Statement::prepared(conn.prepare(&m.query)?, keywords, m.type_oids)?;
         self.statements.insert(name, Arc::new(statement));
         out.parse_complete();
         Ok(())
@@ -310,17 +411,20 @@ impl Extended {
             }
         }
         let portal_name = m.portal_name.unwrap_or_default();
+        if self.portals.get(&portal_name).is_some_and(|p| p.cursor.is_some()) {
+            return Err(Stop::Failed(PgError::new(
+                "42P03",
+                format!("cursor \"{portal_name}\" already exists"),
+            )));
+        }
         self.portals.insert(
             portal_name,
-            Portal {
+            Portal::new(
                 statement,
-                params: m.parameters,
-                param_formats: m.parameter_format_codes,
-                result_formats: m.result_column_format_codes,
-                rows: None,
-                done: false,
-                interrupted: false,
-            },
+                m.parameters,
+                m.parameter_format_codes,
+                m.result_column_format_codes,
+            ),
         );
         out.bind_complete();
         Ok(())
@@ -445,21 +549,7 @@ impl Extended {
             self.implicit = true;
         }
         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, value) in portal.params.iter().enumerate() {
-            let binary = match portal.param_formats.as_slice() {
-                [] => false,
-                [one] => *one == 1,
-                many => many[i] == 1,
-            };
-            params::bind(
-                &prepared,
-                i,
-                statement.declared[i],
-                statement.inferred[i].as_ref(),
-                binary,
-                value.as_deref(),
-            )?;
-        }
+        portal.bind_parameters(&prepared)?;
         let result = prepared.execute_streaming()?;
         after_success(control, txn);
         portal.rows = Some(Rows::start(
@@ -490,6 +580,26 @@ impl Extended {
                 &p.statement.keywords,
                 0,
             ));
+            return Ok(());
+        }
+        let cursor_command = self.portals.get(&name).and_then(|p| {
+            let command = p.statement.cursor.clone()?;
+            Some((command, p.result_formats.clone(), Arc::clone(&p.statement)))
+        });
+        if let Some((command, formats, statement)) = cursor_command {
+            if let Gate::Run(_) = transaction_gate(conn, &statement.keywords, txn, out)? {
+                match (&command, &statement.prepared) {
+                    (CursorCommand::Declare(declare), Some(prepared)) => {
+                        let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
+                        self.portals[&name].bind_parameters(&prepared)?;
+                        self.open_cursor(conn, declare, &prepared, *txn, out)?;
+                    }
+                    _ => self.run_cursor(conn, &command, *txn, Some(&formats), out)?,
+                }
+            }
+            if let Some(portal) = self.portals.get_mut(&name) {
+                portal.done = true;
+            }
             return Ok(());
         }
         if self.start_portal(conn, &name, txn, settings, out)?.is_none() {

@@ -2,6 +2,7 @@
 
 pub mod copy;
 pub mod copy_in;
+pub mod cursor;
 pub mod executor;
 pub mod extended;
 pub mod output;
