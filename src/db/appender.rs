@@ -7,6 +7,7 @@ use libduckdb_sys as ffi;
 
 use super::connection::Connection;
 use super::error::{DbError, ErrorKind};
+use super::logical_type::{DuckType, LogicalType};
 
 /// Appends rows to one table of the connection's current transaction.
 pub struct Appender<'c> {
@@ -83,12 +84,68 @@ impl<'c> Appender<'c> {
         unsafe { ffi::duckdb_appender_column_count(self.raw) as usize }
     }
 
+    /// The types of the columns each row fills, in order.
+    pub fn column_types(&self) -> Vec<DuckType> {
+        (0..self.column_count())
+            .map(|i| {
+                // SAFETY: live appender, index in range; the type is destroyed by LogicalType.
+                LogicalType::from_raw(unsafe { ffi::duckdb_appender_column_type(self.raw, i as u64) })
+                    .to_duck_type()
+            })
+            .collect()
+    }
+
+    pub fn append_blob(&mut self, bytes: &[u8]) -> Result<(), DbError> {
+        // SAFETY: live appender; DuckDB copies the bytes.
+        self.check(unsafe { ffi::duckdb_append_blob(self.raw, bytes.as_ptr().cast(), bytes.len() as u64) })
+    }
+
+    pub fn append_i64(&mut self, value: i64) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_int64(self.raw, value) })
+    }
+
+    pub fn append_f64(&mut self, value: f64) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_double(self.raw, value) })
+    }
+
+    pub fn append_bool(&mut self, value: bool) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_bool(self.raw, value) })
+    }
+
+    /// Days since 1970-01-01.
+    pub fn append_date(&mut self, days: i32) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_date(self.raw, ffi::duckdb_date { days }) })
+    }
+
+    /// Microseconds since 1970-01-01 (UTC for a column WITH TIME ZONE).
+    pub fn append_timestamp(&mut self, micros: i64) -> Result<(), DbError> {
+        // SAFETY: live appender.
+        self.check(unsafe { ffi::duckdb_append_timestamp(self.raw, ffi::duckdb_timestamp { micros }) })
+    }
+
     /// Append a value given as text; DuckDB casts it to the column's type.
     pub fn append_text(&mut self, text: &str) -> Result<(), DbError> {
         // SAFETY: live appender; DuckDB copies the bytes.
         self.check(unsafe {
             ffi::duckdb_append_varchar_length(self.raw, text.as_ptr().cast(), text.len() as u64)
         })
+    }
+
+    /// Append a value given as text, cast by DuckDB's full cast rules: the appender's own
+    /// text conversion lacks some types (INTERVAL, for one).
+    pub fn append_text_cast(&mut self, text: &str) -> Result<(), DbError> {
+        // SAFETY: DuckDB copies the bytes into a value we own and destroy here; the appender
+        // copies the value.
+        unsafe {
+            let mut value = ffi::duckdb_create_varchar_length(text.as_ptr().cast(), text.len() as u64);
+            let state = ffi::duckdb_append_value(self.raw, value);
+            ffi::duckdb_destroy_value(&mut value);
+            self.check(state)
+        }
     }
 
     pub fn append_null(&mut self) -> Result<(), DbError> {

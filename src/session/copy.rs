@@ -1,7 +1,8 @@
 //! `COPY table | (query) TO STDOUT`: rows go out as CopyData in PostgreSQL's text, CSV or
 //! binary COPY format, encoded by the same encoders as query results.
 //!
-//! COPY to or from a file stays DuckDB's own statement; COPY FROM STDIN is not supported yet.
+//! COPY to or from a file stays DuckDB's own statement. `COPY ... FROM STDIN` is parsed here
+//! and loaded by `copy_in`.
 
 use bytes::{BufMut, BytesMut};
 

@@ -1,6 +1,6 @@
-//! `COPY table FROM STDIN` in text and CSV: rows arrive as CopyData, are parsed here and loaded
-//! through DuckDB's appender (never row-by-row INSERT), all in one transaction: a bad row aborts
-//! the whole COPY with its line number and nothing is loaded.
+//! `COPY table FROM STDIN` in text, CSV and binary: rows arrive as CopyData, are parsed here and
+//! loaded through DuckDB's appender (never row-by-row INSERT), all in one transaction: a bad row
+//! aborts the whole COPY with its line number and nothing is loaded.
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -11,6 +11,8 @@ use super::output::{ClientGone, Output};
 use super::TxnState;
 use crate::db::{Appender, Connection};
 use crate::error::{sqlstate, PgError};
+use crate::types::params::{self, Slot, Value};
+use crate::types::{datetime, oid, PgType};
 
 /// What the I/O side forwards from the client during COPY FROM STDIN.
 pub enum CopyMessage {
@@ -58,12 +60,6 @@ fn copy(
             "current transaction is aborted, commands ignored until end of transaction block",
         )));
     }
-    if spec.format == CopyFormat::Binary {
-        return Err(Stop::Failed(PgError::new(
-            sqlstate::FEATURE_NOT_SUPPORTED,
-            "COPY FROM STDIN in binary format is not supported yet",
-        )));
-    }
     // Atomic: outside a transaction block the COPY gets its own transaction.
     let own_transaction = txn == TxnState::Idle;
     if own_transaction {
@@ -91,16 +87,24 @@ fn load(
     let (schema, table) = split_table(spec.table.as_deref().unwrap_or_default());
     // The appender is dropped (and its rows flushed into the still-open transaction) before the
     // caller commits or rolls back.
-    let mut appender = Appender::new(conn, schema.as_deref(), &table, &spec.columns)?;
+    let mut appender =
+        Appender::new(conn, schema.as_deref(), &table, &spec.columns).map_err(|e| target_error(e, &table))?;
     let mut loader = Loader {
         spec,
         table: &table,
         columns: appender.column_count(),
+        column_oids: appender
+            .column_types()
+            .iter()
+            .map(|t| PgType::from_duck(t).oid)
+            .collect(),
         pending: Vec::new(),
+        binary_header: false,
+        binary_trailer: false,
         line: 0,
         rows: 0,
     };
-    out.copy_in_response(loader.columns);
+    out.copy_in_response(spec.format == CopyFormat::Binary, loader.columns);
     out.flush()?;
     loop {
         match input.blocking_recv() {
@@ -140,12 +144,67 @@ fn append_error(e: crate::db::DbError) -> PgError {
     pg
 }
 
+fn bad_format(message: impl Into<String>) -> PgError {
+    PgError::new("22P04", message)
+}
+
+fn be_i32(bytes: &[u8]) -> i32 {
+    i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
+/// Append one decoded value to the row being built, in a column of PostgreSQL type `oid`.
+fn append(appender: &mut Appender<'_>, value: Value, oid: u32) -> Result<(), crate::db::DbError> {
+    match value {
+        Value::Null => appender.append_null(),
+        Value::Text(text) if matches!(oid, oid::TEXT | oid::VARCHAR) => appender.append_text(&text),
+        Value::Text(text) => appender.append_text_cast(&text),
+        Value::Blob(bytes) => appender.append_blob(&bytes),
+        Value::Int(v) => appender.append_i64(v),
+        Value::Float(v) => appender.append_f64(v),
+        Value::Bool(v) => appender.append_bool(v),
+        Value::Date(days) => appender.append_date(days),
+        Value::Timestamp {
+            micros,
+            with_zone: false,
+        } => appender.append_timestamp(micros),
+        // As text with its offset: the appender would read a bare timestamp in the session's zone.
+        Value::Timestamp {
+            micros,
+            with_zone: true,
+        } => {
+            let mut text = bytes::BytesMut::new();
+            datetime::put_timestamp(&mut text, micros, true);
+            appender.append_text_cast(&String::from_utf8_lossy(&text))
+        }
+    }
+}
+
+/// The appender reports a missing table or column without DuckDB's error type.
+fn target_error(e: crate::db::DbError, table: &str) -> PgError {
+    let mut pg = PgError::from(e);
+    if pg.code == sqlstate::INTERNAL_ERROR {
+        let lower = pg.message.to_ascii_lowercase();
+        if lower.contains("column") {
+            pg.code = sqlstate::UNDEFINED_COLUMN;
+        } else if lower.contains("could not be found") || lower.contains("does not exist") {
+            pg.code = sqlstate::UNDEFINED_TABLE;
+            pg.message = format!("relation \"{table}\" does not exist");
+        }
+    }
+    pg
+}
+
 struct Loader<'a> {
     spec: &'a CopyOut,
     table: &'a str,
     columns: usize,
+    /// The PostgreSQL type of each target column: how its binary fields are read.
+    column_oids: Vec<u32>,
     /// Bytes of a record not complete yet.
     pending: Vec<u8>,
+    /// Binary format: the file header was read; the trailer was read.
+    binary_header: bool,
+    binary_trailer: bool,
     line: u64,
     rows: u64,
 }
@@ -158,6 +217,9 @@ impl Loader<'_> {
 
     fn feed(&mut self, data: &[u8], appender: &mut Appender<'_>) -> Result<(), Stop> {
         self.pending.extend_from_slice(data);
+        if self.spec.format == CopyFormat::Binary {
+            return self.feed_binary(appender);
+        }
         let mut start = 0;
         while let Some(end) = self.record_end(start) {
             let record = self.pending[start..end].to_vec();
@@ -169,6 +231,12 @@ impl Loader<'_> {
     }
 
     fn finish(&mut self, appender: &mut Appender<'_>) -> Result<(), Stop> {
+        if self.spec.format == CopyFormat::Binary {
+            if !self.binary_header || (!self.binary_trailer && !self.pending.is_empty()) {
+                return Err(self.at_line(bad_format("unexpected EOF in COPY data")));
+            }
+            return Ok(());
+        }
         if !self.pending.is_empty() {
             let record = std::mem::take(&mut self.pending);
             self.record(&record, appender)?;
@@ -210,15 +278,96 @@ impl Loader<'_> {
         if fields.len() > self.columns {
             return Err(self.at_line(PgError::new("22P04", "extra data after last expected column")));
         }
-        for field in &fields {
-            let appended = match field {
-                Some(text) => appender.append_text(text),
-                None => appender.append_null(),
+        for (i, field) in fields.into_iter().enumerate() {
+            let value = match field {
+                // DuckDB's text-to-BLOB cast does not read PostgreSQL's bytea forms.
+                Some(text) if self.column_oids[i] == oid::BYTEA => Value::Blob(
+                    params::decode_bytea_text(Slot::Field(i), &text).map_err(|e| self.at_line(e))?,
+                ),
+                Some(text) => Value::Text(text),
+                None => Value::Null,
             };
-            appended.map_err(|e| self.at_line(append_error(e)))?;
+            append(appender, value, self.column_oids[i]).map_err(|e| self.at_line(append_error(e)))?;
         }
         appender.end_row().map_err(|e| self.at_line(append_error(e)))?;
         self.rows += 1;
+        Ok(())
+    }
+
+    /// PostgreSQL's binary COPY format: a header, then per row a field count and each field as
+    /// a length (-1: NULL) and its binary value, then a -1 trailer.
+    fn feed_binary(&mut self, appender: &mut Appender<'_>) -> Result<(), Stop> {
+        let mut at = 0;
+        if !self.binary_header {
+            const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+            if self.pending.len() < SIGNATURE.len() + 8 {
+                return Ok(());
+            }
+            if &self.pending[..SIGNATURE.len()] != SIGNATURE {
+                return Err(self.at_line(bad_format("COPY file signature not recognized")));
+            }
+            let extension = be_i32(&self.pending[SIGNATURE.len() + 4..]).max(0) as usize;
+            let end = SIGNATURE.len() + 8 + extension;
+            if self.pending.len() < end {
+                return Ok(());
+            }
+            self.binary_header = true;
+            at = end;
+        }
+        while !self.binary_trailer && self.pending.len() >= at + 2 {
+            let count = i16::from_be_bytes([self.pending[at], self.pending[at + 1]]);
+            if count == -1 {
+                self.binary_trailer = true;
+                at += 2;
+                break;
+            }
+            // The row's fields, if all of it has arrived.
+            let mut fields = Vec::with_capacity(count.max(0) as usize);
+            let mut p = at + 2;
+            let mut complete = true;
+            for _ in 0..count.max(0) {
+                if self.pending.len() < p + 4 {
+                    complete = false;
+                    break;
+                }
+                let len = be_i32(&self.pending[p..]);
+                p += 4;
+                if len < 0 {
+                    fields.push(None);
+                    continue;
+                }
+                if self.pending.len() < p + len as usize {
+                    complete = false;
+                    break;
+                }
+                fields.push(Some(p..p + len as usize));
+                p += len as usize;
+            }
+            if !complete {
+                break;
+            }
+            self.line += 1;
+            if count < 0 || count as usize != self.columns {
+                return Err(self.at_line(bad_format(format!(
+                    "row field count is {count}, expected {}",
+                    self.columns
+                ))));
+            }
+            for (i, field) in fields.into_iter().enumerate() {
+                let bytes = field.map(|r| &self.pending[r]);
+                let value = params::decode(Slot::Field(i), self.column_oids[i], true, true, bytes)
+                    .map_err(|e| self.at_line(e))?;
+                append(appender, value, self.column_oids[i]).map_err(|e| self.at_line(append_error(e)))?;
+            }
+            appender.end_row().map_err(|e| self.at_line(append_error(e)))?;
+            self.rows += 1;
+            at = p;
+        }
+        self.pending.drain(..at);
+        if self.binary_trailer {
+            // PostgreSQL ignores what follows the trailer.
+            self.pending.clear();
+        }
         Ok(())
     }
 

@@ -143,23 +143,21 @@ impl Output {
 
     /// CopyOutResponse: `columns` columns, all text or all binary.
     pub fn copy_out_response(&mut self, binary: bool, columns: usize) {
-        self.buf.put_u8(b'H');
+        self.copy_response(b'H', binary, columns);
+    }
+
+    /// CopyInResponse: `columns` columns, all text or all binary.
+    pub fn copy_in_response(&mut self, binary: bool, columns: usize) {
+        self.copy_response(b'G', binary, columns);
+    }
+
+    fn copy_response(&mut self, tag: u8, binary: bool, columns: usize) {
+        self.buf.put_u8(tag);
         self.buf.put_i32((4 + 1 + 2 + 2 * columns) as i32);
         self.buf.put_i8(binary as i8);
         self.buf.put_i16(columns as i16);
         for _ in 0..columns {
             self.buf.put_i16(binary as i16);
-        }
-    }
-
-    /// CopyInResponse: text format, `columns` columns.
-    pub fn copy_in_response(&mut self, columns: usize) {
-        self.buf.put_u8(b'G');
-        self.buf.put_i32((4 + 1 + 2 + 2 * columns) as i32);
-        self.buf.put_i8(0);
-        self.buf.put_i16(columns as i16);
-        for _ in 0..columns {
-            self.buf.put_i16(0);
         }
     }
 

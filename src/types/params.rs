@@ -14,31 +14,30 @@ use crate::error::{sqlstate, PgError};
 const PG_EPOCH_DAYS: i64 = 10_957;
 const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * datetime::MICROS_PER_DAY;
 
-fn invalid(index: usize, what: &str) -> PgError {
-    PgError::new(
-        sqlstate::INVALID_PARAMETER_VALUE,
-        format!("invalid binary value for parameter ${} ({what})", index + 1),
-    )
+fn invalid(slot: Slot, what: &str) -> PgError {
+    // A malformed binary value in COPY is bad data (22P03); in Bind, a bad parameter (22023).
+    let code = match slot {
+        Slot::Parameter(_) => sqlstate::INVALID_PARAMETER_VALUE,
+        Slot::Field(_) => "22P03",
+    };
+    PgError::new(code, format!("invalid binary value for {slot} ({what})"))
 }
 
-fn utf8(index: usize, bytes: &[u8]) -> Result<&str, PgError> {
+fn utf8(slot: Slot, bytes: &[u8]) -> Result<&str, PgError> {
     std::str::from_utf8(bytes).map_err(|_| {
         PgError::new(
             "22021",
-            format!(
-                "invalid byte sequence for encoding \"UTF8\" in parameter ${}",
-                index + 1
-            ),
+            format!("invalid byte sequence for encoding \"UTF8\" in {slot}"),
         )
     })
 }
 
-fn fixed<const N: usize>(index: usize, bytes: &[u8], what: &str) -> Result<[u8; N], PgError> {
-    bytes.try_into().map_err(|_| invalid(index, what))
+fn fixed<const N: usize>(slot: Slot, bytes: &[u8], what: &str) -> Result<[u8; N], PgError> {
+    bytes.try_into().map_err(|_| invalid(slot, what))
 }
 
 /// PostgreSQL's text form of bytea: `\x` + hex (the escape form is decoded too).
-fn decode_bytea_text(index: usize, text: &str) -> Result<Vec<u8>, PgError> {
+pub fn decode_bytea_text(slot: Slot, text: &str) -> Result<Vec<u8>, PgError> {
     if let Some(hex) = text.strip_prefix("\\x") {
         let digits = hex.as_bytes();
         if digits.len() % 2 != 0 {
@@ -53,7 +52,7 @@ fn decode_bytea_text(index: usize, text: &str) -> Result<Vec<u8>, PgError> {
                 u8::from_str_radix(std::str::from_utf8(p).unwrap_or("zz"), 16).map_err(|_| {
                     PgError::new(
                         sqlstate::INVALID_TEXT_REPRESENTATION,
-                        format!("invalid hexadecimal digit in parameter ${}", index + 1),
+                        format!("invalid hexadecimal digit in {slot}"),
                     )
                 })
             })
@@ -92,6 +91,43 @@ fn decode_bytea_text(index: usize, text: &str) -> Result<Vec<u8>, PgError> {
     Ok(out)
 }
 
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub enum Slot {
+    /// A Bind parameter (0-based).
+    Parameter(usize),
+    /// A field of a COPY FROM STDIN row (0-based).
+    Field(usize),
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Slot::Parameter(i) => write!(f, "parameter ${}", i + 1),
+            Slot::Field(i) => write!(f, "column {}", i + 1),
+        }
+    }
+}
+
+/// A value decoded from the wire, ready for DuckDB. Most travel as text, which DuckDB casts
+/// exactly to whatever type the target has; the others are typed where text would lose meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    Blob(Vec<u8>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// Days since 1970-01-01 (DuckDB's epoch), or DuckDB's infinities.
+    Date(i32),
+    /// Microseconds since 1970-01-01, or DuckDB's infinities.
+    Timestamp {
+        micros: i64,
+        with_zone: bool,
+    },
+}
+
 /// Bind one parameter. `declared` is the OID the client gave in Parse (0: none), `inferred` the
 /// type DuckDB found for the parameter.
 pub fn bind(
@@ -102,9 +138,6 @@ pub fn bind(
     binary: bool,
     value: Option<&[u8]>,
 ) -> Result<(), PgError> {
-    let Some(bytes) = value else {
-        return prepared.bind_null(index).map_err(PgError::from);
-    };
     let type_oid = match declared {
         0 | oid::UNKNOWN => inferred.map(|t| PgType::from_duck(t).oid).unwrap_or(oid::TEXT),
         other => other,
@@ -112,104 +145,100 @@ pub fn bind(
     // Where DuckDB could not infer the type, the client's declared type decides it: bind a
     // typed value, so that `SELECT $1` with an int4 parameter returns a number, not text.
     let typed = inferred.is_none() && declared != 0;
+    let value = decode(Slot::Parameter(index), type_oid, typed, binary, value)?;
+    let bound = match value {
+        Value::Null => prepared.bind_null(index),
+        Value::Text(text) => prepared.bind_text(index, &text),
+        Value::Blob(bytes) => prepared.bind_blob(index, &bytes),
+        Value::Int(v) => prepared.bind_i64(index, v),
+        Value::Float(v) => prepared.bind_f64(index, v),
+        Value::Bool(v) => prepared.bind_bool(index, v),
+        Value::Date(days) => prepared.bind_date(index, days),
+        Value::Timestamp { micros, with_zone } => prepared.bind_timestamp(index, micros, with_zone),
+    };
+    bound.map_err(PgError::from)
+}
+
+/// Decode a value of PostgreSQL type `type_oid` from its text or binary form. `typed`: keep
+/// numbers, booleans and times typed (where the target's type is not known to DuckDB yet);
+/// otherwise they travel as text.
+pub fn decode(
+    slot: Slot,
+    type_oid: u32,
+    typed: bool,
+    binary: bool,
+    value: Option<&[u8]>,
+) -> Result<Value, PgError> {
+    let Some(bytes) = value else {
+        return Ok(Value::Null);
+    };
     if !binary {
-        let text = utf8(index, bytes)?;
+        let text = utf8(slot, bytes)?;
         let bad = |ty: &str| {
             PgError::new(
                 sqlstate::INVALID_TEXT_REPRESENTATION,
                 format!("invalid input syntax for type {ty}: \"{text}\""),
             )
         };
-        return match type_oid {
-            oid::BYTEA => prepared
-                .bind_blob(index, &decode_bytea_text(index, text)?)
-                .map_err(PgError::from),
-            oid::INT2 | oid::INT4 | oid::INT8 if typed => prepared
-                .bind_i64(index, text.trim().parse().map_err(|_| bad("integer"))?)
-                .map_err(PgError::from),
-            oid::FLOAT4 | oid::FLOAT8 if typed => prepared
-                .bind_f64(index, text.trim().parse().map_err(|_| bad("double precision"))?)
-                .map_err(PgError::from),
-            oid::BOOL if typed => {
-                let value = match text.trim().to_ascii_lowercase().as_str() {
-                    "t" | "true" | "yes" | "on" | "1" | "y" => true,
-                    "f" | "false" | "no" | "off" | "0" | "n" => false,
-                    _ => return Err(bad("boolean")),
-                };
-                prepared.bind_bool(index, value).map_err(PgError::from)
+        return Ok(match type_oid {
+            oid::BYTEA => Value::Blob(decode_bytea_text(slot, text)?),
+            oid::INT2 | oid::INT4 | oid::INT8 if typed => {
+                Value::Int(text.trim().parse().map_err(|_| bad("integer"))?)
             }
+            oid::FLOAT4 | oid::FLOAT8 if typed => {
+                Value::Float(text.trim().parse().map_err(|_| bad("double precision"))?)
+            }
+            oid::BOOL if typed => Value::Bool(match text.trim().to_ascii_lowercase().as_str() {
+                "t" | "true" | "yes" | "on" | "1" | "y" => true,
+                "f" | "false" | "no" | "off" | "0" | "n" => false,
+                _ => return Err(bad("boolean")),
+            }),
             // pgjdbc sends dates with a zone ("2024-02-01 +00"), which PostgreSQL ignores.
-            oid::DATE => prepared.bind_text(index, strip_zone(text)).map_err(PgError::from),
-            _ => prepared.bind_text(index, text).map_err(PgError::from),
-        };
+            oid::DATE => Value::Text(strip_zone(text).to_string()),
+            _ => Value::Text(text.to_string()),
+        });
     }
+    let date = |days: i32| match days {
+        i32::MAX => datetime::DATE_INFINITY,
+        i32::MIN => datetime::DATE_NEG_INFINITY,
+        d => (d as i64 + PG_EPOCH_DAYS) as i32,
+    };
+    let timestamp = |micros: i64| match micros {
+        i64::MAX => datetime::TIMESTAMP_INFINITY,
+        i64::MIN => datetime::TIMESTAMP_NEG_INFINITY,
+        m => m.saturating_add(PG_EPOCH_MICROS),
+    };
     if typed {
         match type_oid {
-            oid::INT2 => {
-                return prepared
-                    .bind_i64(index, i16::from_be_bytes(fixed(index, bytes, "int2")?) as i64)
-                    .map_err(PgError::from)
-            }
-            oid::INT4 => {
-                return prepared
-                    .bind_i64(index, i32::from_be_bytes(fixed(index, bytes, "int4")?) as i64)
-                    .map_err(PgError::from)
-            }
-            oid::INT8 => {
-                return prepared
-                    .bind_i64(index, i64::from_be_bytes(fixed(index, bytes, "int8")?))
-                    .map_err(PgError::from)
-            }
+            oid::INT2 => return Ok(Value::Int(i16::from_be_bytes(fixed(slot, bytes, "int2")?) as i64)),
+            oid::INT4 => return Ok(Value::Int(i32::from_be_bytes(fixed(slot, bytes, "int4")?) as i64)),
+            oid::INT8 => return Ok(Value::Int(i64::from_be_bytes(fixed(slot, bytes, "int8")?))),
             oid::FLOAT4 => {
-                return prepared
-                    .bind_f64(index, f32::from_be_bytes(fixed(index, bytes, "float4")?) as f64)
-                    .map_err(PgError::from)
+                return Ok(Value::Float(
+                    f32::from_be_bytes(fixed(slot, bytes, "float4")?) as f64
+                ))
             }
-            oid::FLOAT8 => {
-                return prepared
-                    .bind_f64(index, f64::from_be_bytes(fixed(index, bytes, "float8")?))
-                    .map_err(PgError::from)
-            }
-            oid::BOOL if bytes.len() == 1 => {
-                return prepared.bind_bool(index, bytes[0] != 0).map_err(PgError::from)
-            }
-            oid::DATE => {
-                let days = match i32::from_be_bytes(fixed(index, bytes, "date")?) {
-                    i32::MAX => datetime::DATE_INFINITY,
-                    i32::MIN => datetime::DATE_NEG_INFINITY,
-                    d => (d as i64 + PG_EPOCH_DAYS) as i32,
-                };
-                return prepared.bind_date(index, days).map_err(PgError::from);
-            }
-            oid::TIMESTAMP | oid::TIMESTAMPTZ => {
-                let micros = match i64::from_be_bytes(fixed(index, bytes, "timestamp")?) {
-                    i64::MAX => datetime::TIMESTAMP_INFINITY,
-                    i64::MIN => datetime::TIMESTAMP_NEG_INFINITY,
-                    m => m.saturating_add(PG_EPOCH_MICROS),
-                };
-                return prepared
-                    .bind_timestamp(index, micros, type_oid == oid::TIMESTAMPTZ)
-                    .map_err(PgError::from);
-            }
+            oid::FLOAT8 => return Ok(Value::Float(f64::from_be_bytes(fixed(slot, bytes, "float8")?))),
+            oid::BOOL if bytes.len() == 1 => return Ok(Value::Bool(bytes[0] != 0)),
             _ => {}
         }
     }
     let text: String = match type_oid {
-        oid::BYTEA => return prepared.bind_blob(index, bytes).map_err(PgError::from),
-        oid::TEXT | oid::VARCHAR | oid::JSON | oid::UNKNOWN | 19 | 1042 => utf8(index, bytes)?.to_string(),
+        oid::BYTEA => return Ok(Value::Blob(bytes.to_vec())),
+        oid::TEXT | oid::VARCHAR | oid::JSON | oid::UNKNOWN | 19 | 1042 => utf8(slot, bytes)?.to_string(),
         oid::BOOL => match bytes {
             [0] => "false".into(),
             [1] => "true".into(),
-            _ => return Err(invalid(index, "bool")),
+            _ => return Err(invalid(slot, "bool")),
         },
-        oid::INT2 => i16::from_be_bytes(fixed(index, bytes, "int2")?).to_string(),
-        oid::INT4 => i32::from_be_bytes(fixed(index, bytes, "int4")?).to_string(),
-        oid::INT8 => i64::from_be_bytes(fixed(index, bytes, "int8")?).to_string(),
-        oid::OID => u32::from_be_bytes(fixed(index, bytes, "oid")?).to_string(),
-        oid::FLOAT4 => float_text(f32::from_be_bytes(fixed(index, bytes, "float4")?) as f64),
-        oid::FLOAT8 => float_text(f64::from_be_bytes(fixed(index, bytes, "float8")?)),
+        oid::INT2 => i16::from_be_bytes(fixed(slot, bytes, "int2")?).to_string(),
+        oid::INT4 => i32::from_be_bytes(fixed(slot, bytes, "int4")?).to_string(),
+        oid::INT8 => i64::from_be_bytes(fixed(slot, bytes, "int8")?).to_string(),
+        oid::OID => u32::from_be_bytes(fixed(slot, bytes, "oid")?).to_string(),
+        oid::FLOAT4 => float_text(f32::from_be_bytes(fixed(slot, bytes, "float4")?) as f64),
+        oid::FLOAT8 => float_text(f64::from_be_bytes(fixed(slot, bytes, "float8")?)),
         oid::UUID => {
-            let b: [u8; 16] = fixed(index, bytes, "uuid")?;
+            let b: [u8; 16] = fixed(slot, bytes, "uuid")?;
             let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
             format!(
                 "{}-{}-{}-{}-{}",
@@ -220,35 +249,21 @@ pub fn bind(
                 &hex[20..]
             )
         }
-        oid::DATE => {
-            let days = i32::from_be_bytes(fixed(index, bytes, "date")?);
-            let mut out = BytesMut::new();
-            match days {
-                i32::MAX => datetime::put_date(&mut out, datetime::DATE_INFINITY),
-                i32::MIN => datetime::put_date(&mut out, datetime::DATE_NEG_INFINITY),
-                d => datetime::put_date(&mut out, (d as i64 + PG_EPOCH_DAYS) as i32),
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        }
+        oid::DATE => return Ok(Value::Date(date(i32::from_be_bytes(fixed(slot, bytes, "date")?)))),
         oid::TIMESTAMP | oid::TIMESTAMPTZ => {
-            let micros = i64::from_be_bytes(fixed(index, bytes, "timestamp")?);
-            let mut out = BytesMut::new();
-            let value = match micros {
-                i64::MAX => datetime::TIMESTAMP_INFINITY,
-                i64::MIN => datetime::TIMESTAMP_NEG_INFINITY,
-                m => m.saturating_add(PG_EPOCH_MICROS),
-            };
-            datetime::put_timestamp(&mut out, value, type_oid == oid::TIMESTAMPTZ);
-            String::from_utf8_lossy(&out).into_owned()
+            return Ok(Value::Timestamp {
+                micros: timestamp(i64::from_be_bytes(fixed(slot, bytes, "timestamp")?)),
+                with_zone: type_oid == oid::TIMESTAMPTZ,
+            })
         }
-        oid::NUMERIC => decode_numeric(bytes).ok_or_else(|| invalid(index, "numeric"))?,
+        oid::NUMERIC => decode_numeric(bytes).ok_or_else(|| invalid(slot, "numeric"))?,
         oid::TIME => {
             let mut out = BytesMut::new();
-            datetime::put_time_of_day(&mut out, i64::from_be_bytes(fixed(index, bytes, "time")?));
+            datetime::put_time_of_day(&mut out, i64::from_be_bytes(fixed(slot, bytes, "time")?));
             String::from_utf8_lossy(&out).into_owned()
         }
         oid::INTERVAL => {
-            let b: [u8; 16] = fixed(index, bytes, "interval")?;
+            let b: [u8; 16] = fixed(slot, bytes, "interval")?;
             let micros = i64::from_be_bytes(b[..8].try_into().unwrap_or_default());
             let days = i32::from_be_bytes(b[8..12].try_into().unwrap_or_default());
             let months = i32::from_be_bytes(b[12..].try_into().unwrap_or_default());
@@ -257,14 +272,11 @@ pub fn bind(
         other => {
             return Err(PgError::new(
                 sqlstate::FEATURE_NOT_SUPPORTED,
-                format!(
-                    "binary format for parameter ${} of type {other} is not supported yet",
-                    index + 1
-                ),
+                format!("binary format for {slot} of type {other} is not supported yet"),
             ))
         }
     };
-    prepared.bind_text(index, &text).map_err(PgError::from)
+    Ok(Value::Text(text))
 }
 
 /// A date's text without a trailing UTC offset (` +00`, ` -05:30`).
@@ -355,9 +367,15 @@ mod tests {
 
     #[test]
     fn bytea_text_forms() {
-        assert_eq!(decode_bytea_text(0, "\\x00ff").unwrap(), vec![0, 255]);
-        assert_eq!(decode_bytea_text(0, "a\\\\b\\001").unwrap(), b"a\\b\x01".to_vec());
-        assert!(decode_bytea_text(0, "\\x0").is_err());
+        assert_eq!(
+            decode_bytea_text(Slot::Parameter(0), "\\x00ff").unwrap(),
+            vec![0, 255]
+        );
+        assert_eq!(
+            decode_bytea_text(Slot::Parameter(0), "a\\\\b\\001").unwrap(),
+            b"a\\b\x01".to_vec()
+        );
+        assert!(decode_bytea_text(Slot::Parameter(0), "\\x0").is_err());
     }
 
     #[test]
