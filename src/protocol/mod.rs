@@ -12,18 +12,16 @@ use bytes::BytesMut;
 use pgwire_proto::messages::PgWireFrontendMessage;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
 use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
-use crate::session::copy::{self, Copy, CopyOut};
-use crate::session::copy_in::{self, CopyMessage};
+use crate::session::copy_in::{CopyInput, CopyMessage};
 use crate::session::executor::{run_simple_query, StatementObserver};
 use crate::session::output::{ClientGone, Output};
-use crate::session::sql_text::{leading_keywords, split_statements};
 use crate::session::SessionState;
 use crate::session::TxnState;
 use codec::{MessageReader, MessageWriter};
@@ -108,6 +106,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         txn: TxnState::Idle,
         info: Arc::clone(&info),
         ctx: Arc::clone(&ctx),
+        held: None,
     };
     if writer.flush().await.is_ok() {
         session.run(&mut reader, &mut writer).await;
@@ -124,6 +123,9 @@ struct Session {
     txn: TxnState,
     info: Arc<SessionInfo>,
     ctx: Arc<ServerContext>,
+    /// A message read ahead (while gathering an extended batch, or during COPY) that the main
+    /// loop handles next.
+    held: Option<PgWireFrontendMessage>,
 }
 
 /// Reports statement starts to the registry, from the executor's thread.
@@ -146,8 +148,6 @@ impl Session {
         W: AsyncWrite + Unpin,
     {
         let mut phase = self.ctx.phase.clone();
-        // A message read while gathering an extended batch that belongs after it.
-        let mut held: Option<PgWireFrontendMessage> = None;
         loop {
             if *phase.borrow() != Phase::Running {
                 writer.error(&PgError::fatal(
@@ -156,7 +156,7 @@ impl Session {
                 ));
                 return;
             }
-            let msg = match held.take() {
+            let msg = match self.held.take() {
                 Some(msg) => Ok(Some(msg)),
                 None => tokio::select! {
                     msg = reader.next() => msg,
@@ -172,14 +172,7 @@ impl Session {
                 }
             };
             let keep_going = match msg {
-                PgWireFrontendMessage::Query(query) => match copy_in_of(&query.query) {
-                    Some(spec) => {
-                        let (keep_going, next) = self.copy_in(query.query, spec, reader, writer).await;
-                        held = next;
-                        keep_going
-                    }
-                    None => self.simple_query(query.query, writer).await,
-                },
+                PgWireFrontendMessage::Query(query) => self.simple_query(query.query, reader, writer).await,
                 PgWireFrontendMessage::Terminate(_) => return,
                 msg @ (PgWireFrontendMessage::Parse(_)
                 | PgWireFrontendMessage::Bind(_)
@@ -197,7 +190,7 @@ impl Session {
                         match reader.next_buffered() {
                             Ok(Some(next)) if is_extended(&next) => batch.push(next),
                             Ok(Some(other)) => {
-                                held = Some(other);
+                                self.held = Some(other);
                                 break;
                             }
                             Ok(None) => break,
@@ -207,7 +200,7 @@ impl Session {
                             }
                         }
                     }
-                    self.extended_batch(batch, writer).await
+                    self.extended_batch(batch, reader, writer).await
                 }
                 // Outside COPY, stray copy messages are ignored, as PostgreSQL does.
                 PgWireFrontendMessage::CopyData(_)
@@ -228,16 +221,21 @@ impl Session {
     }
 
     /// Run a Query message. Returns false when the session must end.
-    async fn simple_query<W: AsyncWrite + Unpin>(
+    async fn simple_query<R, W>(
         &mut self,
         sql: String,
+        reader: &mut MessageReader<R>,
         writer: &mut MessageWriter<W>,
-    ) -> bool {
+    ) -> bool
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
         Stats::add(&self.ctx.stats.queries, 1);
         self.info.begin_query(&sql);
         let observer = Observer(Arc::clone(&self.info));
         let done = self
-            .run_job(writer, move |conn, state, txn, out| {
+            .run_job(reader, writer, move |conn, state, txn, out| {
                 let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
                 observer.ready(txn);
                 out.ready_for_query(txn.status());
@@ -247,103 +245,17 @@ impl Session {
         done && writer.flush().await.is_ok()
     }
 
-    /// Run `COPY table FROM STDIN`: the client's CopyData goes to the loader on the blocking
-    /// side while what it writes (CopyInResponse, then the outcome) goes to the client. Returns
-    /// whether the session goes on, and a message read meanwhile that is not part of the COPY
-    /// (a client that saw the COPY fail at once sends its next query): the main loop runs it.
-    async fn copy_in<R, W>(
+    /// Run a batch of extended-protocol messages. Returns false when the session must end.
+    async fn extended_batch<R, W>(
         &mut self,
-        sql: String,
-        spec: CopyOut,
+        batch: Vec<PgWireFrontendMessage>,
         reader: &mut MessageReader<R>,
         writer: &mut MessageWriter<W>,
-    ) -> (bool, Option<PgWireFrontendMessage>)
+    ) -> bool
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let Some(conn) = self.conn.take() else {
-            return (false, None);
-        };
-        Stats::add(&self.ctx.stats.queries, 1);
-        self.info.begin_query(&sql);
-        let mut held = None;
-        let (data_tx, mut data_rx) = mpsc::channel::<CopyMessage>(RESULT_CHANNEL_PIECES * 2);
-        let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
-        let txn = self.txn;
-        let observer = Observer(Arc::clone(&self.info));
-        let mut state = std::mem::take(&mut self.state);
-        let task = run_blocking(move || {
-            // DuckDB runs one statement at a time: open portals and cursors give their results up.
-            state.extended.close_open_results(None);
-            let mut out = Output::new(tx);
-            let outcome = copy_in::run(&conn, &spec, txn, &mut data_rx, &mut out).and_then(|txn| {
-                observer.ready(txn);
-                out.ready_for_query(txn.status());
-                out.flush().map(|()| txn)
-            });
-            (conn, state, outcome)
-        });
-        let mut input = Some(data_tx);
-        let mut alive = true;
-        loop {
-            tokio::select! {
-                piece = rx.recv() => match piece {
-                    Some(piece) => {
-                        if writer.write_encoded(&piece).await.is_err() {
-                            alive = false;
-                            input = None;
-                            rx.close();
-                        }
-                    }
-                    None => break,
-                },
-                msg = reader.next(), if input.is_some() => {
-                    let forward = match msg {
-                        Ok(Some(PgWireFrontendMessage::CopyData(d))) => Some(CopyMessage::Data(d.data)),
-                        Ok(Some(PgWireFrontendMessage::CopyDone(_))) => Some(CopyMessage::Done),
-                        Ok(Some(PgWireFrontendMessage::CopyFail(f))) => Some(CopyMessage::Fail(f.message)),
-                        // Clients may send these during COPY; PostgreSQL ignores them.
-                        Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => None,
-                        Ok(Some(other)) => {
-                            held = Some(other);
-                            Some(CopyMessage::Fail("unexpected message type during COPY".into()))
-                        }
-                        Ok(None) | Err(_) => {
-                            alive = false;
-                            input = None;
-                            continue;
-                        }
-                    };
-                    if let (Some(message), Some(sender)) = (forward, input.as_ref()) {
-                        let last = !matches!(message, CopyMessage::Data(_));
-                        if sender.send(message).await.is_err() || last {
-                            input = None;
-                        }
-                    }
-                }
-            }
-        }
-        let Some((conn, state, outcome)) = task.await else {
-            return (false, None);
-        };
-        self.conn = Some(conn);
-        self.state = state;
-        match outcome {
-            Ok(txn) => {
-                self.txn = txn;
-                (alive && writer.flush().await.is_ok(), held)
-            }
-            Err(_) => (false, None),
-        }
-    }
-
-    /// Run a batch of extended-protocol messages. Returns false when the session must end.
-    async fn extended_batch<W: AsyncWrite + Unpin>(
-        &mut self,
-        batch: Vec<PgWireFrontendMessage>,
-        writer: &mut MessageWriter<W>,
-    ) -> bool {
         let executes = batch
             .iter()
             .filter(|m| matches!(m, PgWireFrontendMessage::Execute(_)))
@@ -361,7 +273,7 @@ impl Session {
         }
         let observer = Observer(Arc::clone(&self.info));
         let done = self
-            .run_job(writer, move |conn, state, txn, out| {
+            .run_job(reader, writer, move |conn, state, txn, out| {
                 state
                     .extended
                     .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
@@ -371,9 +283,16 @@ impl Session {
     }
 
     /// Run DuckDB work for this session on a blocking thread, streaming what it writes to the
-    /// client as it comes. Returns false when the session must end.
-    async fn run_job<W, F>(&mut self, writer: &mut MessageWriter<W>, job: F) -> bool
+    /// client as it comes. While a COPY FROM STDIN of the job takes data, the client's messages
+    /// go to it. Returns false when the session must end.
+    async fn run_job<R, W, F>(
+        &mut self,
+        reader: &mut MessageReader<R>,
+        writer: &mut MessageWriter<W>,
+        job: F,
+    ) -> bool
     where
+        R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
         F: FnOnce(&Connection, &mut SessionState, TxnState, &mut Output) -> Result<TxnState, ClientGone>
             + Send
@@ -384,24 +303,65 @@ impl Session {
         };
         let mut state = std::mem::take(&mut self.state);
         let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
+        let (copy_tx, copy_rx) = mpsc::channel::<CopyMessage>(RESULT_CHANNEL_PIECES * 2);
+        let copy_begins = Arc::new(Notify::new());
+        let input = CopyInput::new(copy_rx, Arc::clone(&copy_begins));
         let txn = self.txn;
         let task = run_blocking(move || {
-            let mut out = Output::new(tx);
+            let mut out = Output::new(tx, input);
             let outcome = job(&conn, &mut state, txn, &mut out);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
             (conn, state, outcome)
         });
 
+        let mut copy_tx = Some(copy_tx);
+        let mut copying = false;
         let mut client_gone = false;
-        while let Some(piece) = rx.recv().await {
-            if writer.write_encoded(&piece).await.is_err() {
-                // The client left mid-result: stop the statement, then drain what is in flight.
-                client_gone = true;
-                self.info.interrupt();
-                rx.close();
-                continue;
+        loop {
+            tokio::select! {
+                piece = rx.recv() => {
+                    let Some(piece) = piece else { break };
+                    if client_gone {
+                        continue;
+                    }
+                    if writer.write_encoded(&piece).await.is_err() {
+                        // The client left mid-result: stop the statement, then drain what is in flight.
+                        client_gone = true;
+                        self.info.interrupt();
+                        (copy_tx, copying) = (None, false);
+                        continue;
+                    }
+                    Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
+                }
+                _ = copy_begins.notified(), if !copying && copy_tx.is_some() => copying = true,
+                msg = reader.next(), if copying => {
+                    let message = match msg {
+                        Ok(Some(PgWireFrontendMessage::CopyData(d))) => CopyMessage::Data(d.data),
+                        Ok(Some(PgWireFrontendMessage::CopyDone(_))) => CopyMessage::Done,
+                        Ok(Some(PgWireFrontendMessage::CopyFail(f))) => CopyMessage::Fail(f.message),
+                        // PostgreSQL ignores these during COPY.
+                        Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => continue,
+                        Ok(Some(other)) => {
+                            self.held = Some(other);
+                            CopyMessage::Fail("unexpected message type during COPY".into())
+                        }
+                        Ok(None) | Err(_) => {
+                            // Closing the data channel tells the COPY that the client is gone.
+                            (copy_tx, copying) = (None, false);
+                            continue;
+                        }
+                    };
+                    let last = !matches!(message, CopyMessage::Data(_));
+                    let sender = copy_tx.as_ref().expect("copying");
+                    // A COPY that stopped taking data (it failed) closed its end.
+                    if sender.send(message).await.is_err() {
+                        copy_tx = None;
+                    }
+                    if last || copy_tx.is_none() {
+                        copying = false;
+                    }
+                }
             }
-            Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
         }
         let (conn, state, outcome) = match task.await {
             Some(done) => done,
@@ -418,10 +378,7 @@ impl Session {
         self.state = state;
         let Ok(txn) = outcome else { return false };
         self.txn = txn;
-        if client_gone {
-            return false;
-        }
-        true
+        !client_gone
     }
 
     /// Give the connection back to the pool (after its reset) and leave the registry.
@@ -431,22 +388,6 @@ impl Session {
             run_blocking(move || pool.release(conn)).await;
         }
         self.ctx.registry.deregister(self.info.id);
-    }
-}
-
-/// The COPY FROM STDIN a Query consists of, if that is all it is.
-fn copy_in_of(sql: &str) -> Option<CopyOut> {
-    // Every Query passes here: look at the first word before splitting the text.
-    if leading_keywords(sql, 1).first().map(String::as_str) != Some("COPY") {
-        return None;
-    }
-    let statements = split_statements(sql);
-    match statements.as_slice() {
-        [one] => match copy::parse(one) {
-            Ok(Some(Copy::In(spec))) => Some(spec),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

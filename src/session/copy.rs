@@ -32,7 +32,7 @@ pub struct CopyOut {
 }
 
 /// What kind of COPY a statement is, as far as the protocol is concerned.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Copy {
     Out(CopyOut),
     /// COPY table FROM STDIN.

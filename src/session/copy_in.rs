@@ -2,12 +2,14 @@
 //! loaded through DuckDB's appender (never row-by-row INSERT), all in one transaction: a bad row
 //! aborts the whole COPY with its line number and nothing is loaded.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::copy::{split_table, CopyFormat, CopyOut};
 use super::executor::Stop;
-use super::output::{ClientGone, Output};
+use super::output::Output;
 use super::TxnState;
 use crate::db::{Appender, Connection};
 use crate::error::{sqlstate, PgError};
@@ -21,39 +23,60 @@ pub enum CopyMessage {
     Fail(String),
 }
 
-/// Run the COPY: CopyInResponse, load until CopyDone, CommandComplete or ErrorResponse.
-/// Returns the session's transaction state after it (the caller sends ReadyForQuery).
-pub fn run(
-    conn: &Connection,
-    spec: &CopyOut,
-    txn: TxnState,
-    input: &mut mpsc::Receiver<CopyMessage>,
-    out: &mut Output,
-) -> Result<TxnState, ClientGone> {
-    match copy(conn, spec, txn, input, out) {
-        Ok(rows) => {
-            out.command_complete(format!("COPY {rows}"));
-            Ok(txn)
+/// The client's COPY data as a statement running on a blocking thread receives it. The I/O
+/// side passes the client's messages on only after [`CopyInput::begin`]: until the COPY has
+/// sent CopyInResponse, what the client sends is its next statement, not data.
+pub struct CopyInput {
+    rx: mpsc::Receiver<CopyMessage>,
+    begin: Arc<Notify>,
+    /// A COPY took data through this input already (one per job: it is closed after).
+    used: bool,
+}
+
+impl CopyInput {
+    pub fn new(rx: mpsc::Receiver<CopyMessage>, begin: Arc<Notify>) -> CopyInput {
+        CopyInput {
+            rx,
+            begin,
+            used: false,
         }
-        Err(Stop::Failed(e)) => {
-            out.error(&e);
-            Ok(if txn == TxnState::InBlock {
-                TxnState::Failed
-            } else {
-                txn
-            })
-        }
-        Err(Stop::ClientGone) => Err(ClientGone),
+    }
+
+    /// Has a COPY entered copy-in mode with this input?
+    pub fn used(&self) -> bool {
+        self.used
+    }
+
+    fn begin(&mut self) {
+        self.used = true;
+        self.begin.notify_one();
+    }
+
+    fn next(&mut self) -> Option<CopyMessage> {
+        self.rx.blocking_recv()
+    }
+
+    /// The COPY is over: the I/O side stops forwarding (what still comes is dropped there).
+    fn end(&mut self) {
+        self.rx.close();
     }
 }
 
-fn copy(
-    conn: &Connection,
-    spec: &CopyOut,
-    txn: TxnState,
-    input: &mut mpsc::Receiver<CopyMessage>,
-    out: &mut Output,
-) -> Result<u64, Stop> {
+/// Run `COPY table FROM STDIN`: CopyInResponse, load until CopyDone, then `Ok(rows loaded)`.
+/// `txn`: the transaction the COPY runs in (outside a block it makes its own, to be atomic).
+pub(super) fn copy(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
+    if out.copy_input().used {
+        return Err(Stop::Failed(PgError::new(
+            sqlstate::FEATURE_NOT_SUPPORTED,
+            "only one COPY FROM STDIN can run per Query message",
+        )));
+    }
+    let loaded = load_atomically(conn, spec, txn, out);
+    out.copy_input().end();
+    loaded
+}
+
+fn load_atomically(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
     if txn == TxnState::Failed {
         return Err(Stop::Failed(PgError::new(
             sqlstate::IN_FAILED_SQL_TRANSACTION,
@@ -65,7 +88,7 @@ fn copy(
     if own_transaction {
         conn.execute("BEGIN TRANSACTION")?;
     }
-    let loaded = load(conn, spec, input, out);
+    let loaded = load(conn, spec, out);
     if own_transaction {
         let end = if loaded.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = conn.execute(end) {
@@ -78,12 +101,7 @@ fn copy(
     loaded
 }
 
-fn load(
-    conn: &Connection,
-    spec: &CopyOut,
-    input: &mut mpsc::Receiver<CopyMessage>,
-    out: &mut Output,
-) -> Result<u64, Stop> {
+fn load(conn: &Connection, spec: &CopyOut, out: &mut Output) -> Result<u64, Stop> {
     let (schema, table) = split_table(spec.table.as_deref().unwrap_or_default());
     // The appender is dropped (and its rows flushed into the still-open transaction) before the
     // caller commits or rolls back.
@@ -106,8 +124,9 @@ fn load(
     };
     out.copy_in_response(spec.format == CopyFormat::Binary, loader.columns);
     out.flush()?;
+    out.copy_input().begin();
     loop {
-        match input.blocking_recv() {
+        match out.copy_input().next() {
             Some(CopyMessage::Data(data)) => loader.feed(&data, &mut appender)?,
             Some(CopyMessage::Done) => break,
             Some(CopyMessage::Fail(reason)) => {

@@ -5,6 +5,7 @@
 //! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
 
 use super::copy::{self, Copy, CopyFormat, CopyOut};
+use super::copy_in;
 use super::cursor;
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
@@ -99,7 +100,9 @@ pub fn run_simple_query(
     let mut failed = false;
     for (text, kw) in statements.iter().zip(&keywords) {
         observer.statement_started(text);
-        match run_statement(conn, text, kw, &mut txn, out, state) {
+        // A COPY inside the implicit transaction must not open its own.
+        let copy_txn = if implicit { TxnState::InBlock } else { txn };
+        match run_statement(conn, text, kw, &mut txn, copy_txn, out, state) {
             Ok(()) => {}
             Err(Stop::Failed(e)) => {
                 out.error(&e);
@@ -136,6 +139,7 @@ fn run_statement(
     text: &str,
     keywords: &[String],
     txn: &mut TxnState,
+    copy_txn: TxnState,
     out: &mut Output,
     state: &mut SessionState,
 ) -> Result<(), Stop> {
@@ -156,11 +160,10 @@ fn run_statement(
     }
     match copy::parse(text)? {
         Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
-        Some(Copy::In(_)) => {
-            return Err(Stop::Failed(PgError::new(
-                sqlstate::FEATURE_NOT_SUPPORTED,
-                "COPY FROM STDIN must be a Query of its own (the extended protocol cannot run it yet)",
-            )))
+        Some(Copy::In(copy)) => {
+            let rows = copy_in::copy(conn, &copy, copy_txn, out)?;
+            out.command_complete(format!("COPY {rows}"));
+            return Ok(());
         }
         None => {}
     }
@@ -243,7 +246,7 @@ pub(super) fn transaction_gate(
 }
 
 /// Run `COPY ... TO STDOUT`: CopyOutResponse, a CopyData per row, CopyDone, `COPY n`.
-fn copy_out(conn: &Connection, copy: &CopyOut, out: &mut Output) -> Result<(), Stop> {
+pub(super) fn copy_out(conn: &Connection, copy: &CopyOut, out: &mut Output) -> Result<(), Stop> {
     let prepared = conn
         .prepare(&copy.query)?
         .ok_or_else(|| Stop::Failed(PgError::new(sqlstate::SYNTAX_ERROR, "COPY needs a query")))?;

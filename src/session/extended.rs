@@ -13,9 +13,11 @@ use pgwire_proto::messages::extendedquery::{
 };
 use pgwire_proto::messages::PgWireFrontendMessage;
 
+use super::copy::{self, Copy};
+use super::copy_in;
 use super::cursor::{self, CursorCommand, CursorState};
 use super::executor::{
-    after_success, apply_setting, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
+    after_success, apply_setting, copy_out, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
 };
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
@@ -38,10 +40,19 @@ pub struct Statement {
     inferred: Vec<Option<DuckType>>,
     /// Result columns, when the statement returns rows.
     pub(super) columns: Option<Vec<(String, DuckType)>>,
-    /// SET/RESET/SHOW of a PostgreSQL parameter, answered by the session.
-    setting: Option<Command>,
-    /// DECLARE/FETCH/MOVE/CLOSE, answered by the session.
-    cursor: Option<CursorCommand>,
+    /// A statement the session answers itself rather than DuckDB.
+    own: Option<Own>,
+}
+
+/// Statements the session answers itself.
+#[derive(Debug, Clone)]
+enum Own {
+    /// SET/RESET/SHOW of a PostgreSQL parameter.
+    Setting(Command),
+    /// DECLARE/FETCH/MOVE/CLOSE.
+    Cursor(CursorCommand),
+    /// COPY ... TO STDOUT / FROM STDIN.
+    Copy(Copy),
 }
 
 impl Statement {
@@ -60,8 +71,7 @@ impl Statement {
                 declared: type_oids,
                 inferred: Vec::new(),
                 columns: None,
-                setting: None,
-                cursor: None,
+                own: None,
             });
         };
         let count = prepared.param_count();
@@ -84,8 +94,7 @@ impl Statement {
             declared,
             inferred,
             columns,
-            setting: None,
-            cursor: None,
+            own: None,
         })
     }
 
@@ -102,8 +111,7 @@ impl Statement {
             declared: Vec::new(),
             inferred: Vec::new(),
             columns: Some(columns),
-            setting: None,
-            cursor: None,
+            own: None,
         }
     }
 
@@ -253,6 +261,16 @@ impl Extended {
         out: &mut Output,
     ) -> Result<TxnState, ClientGone> {
         for message in batch {
+            // The client sent the rest of the batch before the COPY data: PostgreSQL, reading
+            // it in copy-in mode, ignores the Sync and Flush among it.
+            if out.copy_input().used()
+                && matches!(
+                    message,
+                    PgWireFrontendMessage::Sync(_) | PgWireFrontendMessage::Flush(_)
+                )
+            {
+                continue;
+            }
             if let PgWireFrontendMessage::Sync(_) = message {
                 self.sync(conn, &mut txn, out);
                 observer.ready(txn);
@@ -333,9 +351,16 @@ impl Extended {
                 declared: Vec::new(),
                 inferred: Vec::new(),
                 columns,
-                setting: Some(command),
-                cursor: None,
+                own: Some(Own::Setting(command)),
             };
+            self.statements.insert(name, Arc::new(statement));
+            out.parse_complete();
+            return Ok(());
+        }
+        if let Some(copy) = copy::parse(&m.query)? {
+            let mut statement = Statement::prepared(None, keywords, Vec::new())?;
+            statement.kind = StatementKind::Copy;
+            statement.own = Some(Own::Copy(copy));
             self.statements.insert(name, Arc::new(statement));
             out.parse_complete();
             return Ok(());
@@ -357,7 +382,7 @@ impl Extended {
             // Never wrapped in an implicit transaction: DECLARE decides for itself.
             statement.kind = StatementKind::Select;
             statement.columns = columns;
-            statement.cursor = Some(command);
+            statement.own = Some(Own::Cursor(command));
             self.statements.insert(name, Arc::new(statement));
             out.parse_complete();
             return Ok(());
@@ -520,7 +545,7 @@ impl Extended {
             }
             Gate::Run(control) => control,
         };
-        if let Some(command) = &statement.setting {
+        if let Some(Own::Setting(command)) = &statement.own {
             portal.done = true;
             apply_setting(conn, command, settings, false, out)?;
             return Ok(None);
@@ -582,19 +607,32 @@ impl Extended {
             ));
             return Ok(());
         }
-        let cursor_command = self.portals.get(&name).and_then(|p| {
-            let command = p.statement.cursor.clone()?;
-            Some((command, p.result_formats.clone(), Arc::clone(&p.statement)))
+        let own_command = self.portals.get(&name).and_then(|p| {
+            let command = p.statement.own.clone()?;
+            let formats = p.result_formats.clone();
+            (!matches!(command, Own::Setting(_))).then(|| (command, formats, Arc::clone(&p.statement)))
         });
-        if let Some((command, formats, statement)) = cursor_command {
+        if let Some((command, formats, statement)) = own_command {
             if let Gate::Run(_) = transaction_gate(conn, &statement.keywords, txn, out)? {
                 match (&command, &statement.prepared) {
-                    (CursorCommand::Declare(declare), Some(prepared)) => {
+                    (Own::Cursor(CursorCommand::Declare(declare)), Some(prepared)) => {
                         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
                         self.portals[&name].bind_parameters(&prepared)?;
                         self.open_cursor(conn, declare, &prepared, *txn, out)?;
                     }
-                    _ => self.run_cursor(conn, &command, *txn, Some(&formats), out)?,
+                    (Own::Cursor(command), _) => self.run_cursor(conn, command, *txn, Some(&formats), out)?,
+                    (Own::Copy(Copy::Out(copy)), _) => {
+                        self.close_open_results(None);
+                        copy_out(conn, copy, out)?;
+                    }
+                    (Own::Copy(Copy::In(copy)), _) => {
+                        self.close_open_results(None);
+                        // Inside the implicit transaction, the COPY must not open its own.
+                        let copy_txn = if self.implicit { TxnState::InBlock } else { *txn };
+                        let rows = copy_in::copy(conn, copy, copy_txn, out)?;
+                        out.command_complete(format!("COPY {rows}"));
+                    }
+                    (Own::Setting(_), _) => unreachable!("answered by start_portal"),
                 }
             }
             if let Some(portal) = self.portals.get_mut(&name) {

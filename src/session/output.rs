@@ -1,6 +1,7 @@
-//! Where a running statement writes its protocol messages: a buffer that is handed to the
-//! session's I/O task in pieces through a bounded channel. A slow client therefore holds back the
-//! query instead of making the server buffer the whole result.
+//! A running statement's link to its client: where it writes its protocol messages (a buffer
+//! handed to the session's I/O task in pieces through a bounded channel, so that a slow client
+//! holds back the query instead of making the server buffer the whole result), and where a
+//! COPY FROM STDIN reads the client's data.
 
 use bytes::{BufMut, BytesMut};
 use pgwire_proto::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
@@ -13,6 +14,7 @@ use pgwire_proto::messages::PgWireBackendMessage;
 use tokio::sync::mpsc;
 
 use super::copy::{CopyFormat, CopyOut};
+use super::copy_in::CopyInput;
 use crate::db::{DataChunk, DuckType, Vector};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
@@ -28,14 +30,21 @@ pub struct ClientGone;
 pub struct Output {
     tx: mpsc::Sender<BytesMut>,
     buf: BytesMut,
+    input: CopyInput,
 }
 
 impl Output {
-    pub fn new(tx: mpsc::Sender<BytesMut>) -> Output {
+    pub fn new(tx: mpsc::Sender<BytesMut>, input: CopyInput) -> Output {
         Output {
             tx,
             buf: BytesMut::with_capacity(FLUSH_AT + 8192),
+            input,
         }
+    }
+
+    /// The client's COPY data.
+    pub fn copy_input(&mut self) -> &mut CopyInput {
+        &mut self.input
     }
 
     fn message(&mut self, msg: PgWireBackendMessage) {

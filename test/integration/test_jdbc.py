@@ -40,4 +40,8 @@ def test_jdbc_application(host, tmp_path):
         "timeout": "57014",  # setQueryTimeout sends a CancelRequest
         "missing": "42P01",
         "after_error": "still usable",
+        "copy_in": "10000",
+        "copy_out": '2:id,name,amount/1,"name, 1",1.25/2,"name, 2",2.25/',
+        "copy_bad": "22P02",  # nothing of the bad COPY is loaded
+        "copy_total": "10000|50007500.00",
     }

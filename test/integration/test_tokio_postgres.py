@@ -1,5 +1,5 @@
-"""tokio-postgres (binary parameters and results, typed prepared statements), as a Rust
-application uses it. The client is built by `make integration-test`."""
+"""tokio-postgres (binary parameters and results, typed prepared statements, COPY in and out
+through the extended protocol), as a Rust application uses it. The client is built by `make integration-test`."""
 import os
 import subprocess
 
@@ -23,5 +23,12 @@ def test_tokio_postgres_application(host):
         "after_rollback": "3",
         "missing": "42P01",
         "bigint": str((2**63 - 1) // 4 * 2),
+        "copy_in_text": "2",
+        "copy_in_binary": "998",
+        "copy_out_text": "1,one/2,\\N/3,n3/",
+        "copy_out_binary999": "2024-05-06 07:08:09",
+        "copy_out_binary1000": "2024-05-06 07:08:09",
+        "copy_in_bad": "22P02",
+        "copy_count": "1000",
         "simple": "simple",
     }

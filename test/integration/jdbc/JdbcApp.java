@@ -79,6 +79,30 @@ public class JdbcApp {
                     System.out.println("after_error=" + rs.getString(1));
                 }
             }
+            // CopyManager: COPY FROM STDIN and TO STDOUT, as bulk loaders use it.
+            org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE jdbc_copy (id integer, name varchar, amount decimal(10,2))");
+            }
+            StringBuilder csv = new StringBuilder();
+            for (int i = 1; i <= 10000; i++) {
+                csv.append(i).append(",\"name, ").append(i).append("\",").append(i).append(".25\n");
+            }
+            long loaded = copy.copyIn("COPY jdbc_copy FROM STDIN (FORMAT csv)", new java.io.StringReader(csv.toString()));
+            System.out.println("copy_in=" + loaded);
+            java.io.StringWriter written = new java.io.StringWriter();
+            long out = copy.copyOut("COPY (SELECT * FROM jdbc_copy WHERE id <= 2 ORDER BY id) TO STDOUT (FORMAT csv, HEADER)", written);
+            System.out.println("copy_out=" + out + ":" + written.toString().replace("\n", "/"));
+            try {
+                copy.copyIn("COPY jdbc_copy FROM STDIN (FORMAT csv)", new java.io.StringReader("1,a,1\n2,b,oops\n"));
+                System.out.println("copy_bad=loaded");
+            } catch (SQLException e) {
+                System.out.println("copy_bad=" + e.getSQLState());
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*), sum(amount) FROM jdbc_copy")) {
+                rs.next();
+                System.out.println("copy_total=" + rs.getLong(1) + "|" + rs.getBigDecimal(2));
+            }
         }
     }
 }

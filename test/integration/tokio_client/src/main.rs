@@ -1,7 +1,9 @@
 //! What an application does with tokio-postgres (binary formats throughout); prints
 //! `name=value` lines that the integration test compares.
 
-use tokio_postgres::{types::Type, NoTls};
+use futures_util::{pin_mut, SinkExt, TryStreamExt};
+use tokio_postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutStream};
+use tokio_postgres::{types::Type, Client, NoTls};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -71,11 +73,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .get(0);
     println!("bigint={big}");
+    copy_both_ways(&client).await?;
     let simple = client.simple_query("SELECT 'simple'").await?;
     for message in &simple {
         if let tokio_postgres::SimpleQueryMessage::Row(r) = message {
             println!("simple={}", r.get(0).unwrap_or(""));
         }
     }
+    Ok(())
+}
+
+/// COPY through the extended protocol, as tokio-postgres runs it: text and binary, in and out.
+async fn copy_both_ways(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    client
+        .batch_execute("CREATE TABLE tc (id BIGINT, name VARCHAR, ts TIMESTAMP)")
+        .await?;
+    let sink = client.copy_in("COPY tc (id, name) FROM STDIN").await?;
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"1\tone\n2\t\\N\n")).await?;
+    println!("copy_in_text={}", sink.finish().await?);
+
+    let sink = client.copy_in("COPY tc FROM STDIN (FORMAT binary)").await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::TIMESTAMP]);
+    pin_mut!(writer);
+    let at = chrono::NaiveDate::from_ymd_opt(2024, 5, 6).unwrap().and_hms_opt(7, 8, 9).unwrap();
+    for i in 3..=1000i64 {
+        writer.as_mut().write(&[&i, &format!("n{i}"), &at]).await?;
+    }
+    println!("copy_in_binary={}", writer.finish().await?);
+
+    let stream = client.copy_out("COPY (SELECT id, name FROM tc WHERE id <= 3 ORDER BY id) TO STDOUT").await?;
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await?;
+    let text: Vec<u8> = chunks.concat();
+    println!("copy_out_text={}", String::from_utf8(text)?.replace('\n', "/").replace('\t', ","));
+
+    let stream = client
+        .copy_out("COPY (SELECT id, ts FROM tc WHERE id >= 999 ORDER BY id) TO STDOUT (FORMAT binary)")
+        .await?;
+    let rows = BinaryCopyOutStream::new(stream, &[Type::INT8, Type::TIMESTAMP]);
+    let rows: Vec<_> = rows.try_collect().await?;
+    for row in rows {
+        let (id, at): (i64, chrono::NaiveDateTime) = (row.get(0), row.get(1));
+        println!("copy_out_binary{id}={at}");
+    }
+    // A bad row: the whole COPY fails with its line, and the session goes on.
+    let sink = client.copy_in("COPY tc (id) FROM STDIN").await?;
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"5000\nnot-a-number\n")).await?;
+    match sink.finish().await {
+        Ok(n) => println!("copy_in_bad=ok {n}"),
+        Err(e) => println!("copy_in_bad={}", e.code().map(|c| c.code().to_string()).unwrap_or_default()),
+    }
+    let count: i64 = client.query_one("SELECT count(*) FROM tc", &[]).await?.get(0);
+    println!("copy_count={count}");
     Ok(())
 }
