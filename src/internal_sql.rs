@@ -4,7 +4,7 @@
 use bytes::BytesMut;
 
 use crate::db::{Connection, DbError, ErrorKind};
-use crate::types::{Encoder, Format};
+use crate::types::{Encoder, Format, TextStyle};
 
 pub type Rows = Vec<Vec<Option<String>>>;
 
@@ -27,7 +27,7 @@ pub fn query_rows(conn: &Connection, sql: &str) -> Result<Rows, DbError> {
                 .map(|(v, enc)| {
                     v.is_valid(row).then(|| {
                         buf.clear();
-                        enc.write(v, row, &mut buf);
+                        enc.write(v, row, &mut buf, &TextStyle::default());
                         String::from_utf8_lossy(&buf).into_owned()
                     })
                 })

@@ -79,10 +79,11 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         application_name: login.settings.get("application_name"),
         interrupt: conn.interrupt_handle(),
     });
-    // Timestamps with time zone are shown in UTC, the TimeZone we report; DuckDB's own casts
-    // should agree. (Reset with the connection when the session ends.)
+    // DuckDB's casts follow the session's TimeZone (UTC unless the client asked for another
+    // at startup), as the text of timestamptz values does. Reset with the connection.
+    let set_zone = login.settings.duckdb_time_zone();
     let conn = match run_blocking(move || {
-        let _ = conn.execute("SET TimeZone = 'UTC'");
+        let _ = conn.execute(&set_zone);
         conn
     })
     .await
@@ -309,6 +310,7 @@ impl Session {
         let txn = self.txn;
         let task = run_blocking(move || {
             let mut out = Output::new(tx, input);
+            out.set_style(state.settings.style().clone());
             let outcome = job(&conn, &mut state, txn, &mut out);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
             (conn, state, outcome)

@@ -176,10 +176,11 @@ pub fn welcome<W: AsyncWrite + Unpin>(writer: &mut MessageWriter<W>, login: &Log
         crate::duckdb_version(),
         env!("CARGO_PKG_VERSION")
     );
-    let (application_name, client_encoding, date_style) = (
+    let (application_name, client_encoding, date_style, time_zone) = (
         login.settings.get("application_name"),
         login.settings.get("client_encoding"),
         login.settings.get("DateStyle"),
+        login.settings.get("TimeZone"),
     );
     let params: [(&str, &str); 13] = [
         ("application_name", &application_name),
@@ -197,7 +198,7 @@ pub fn welcome<W: AsyncWrite + Unpin>(writer: &mut MessageWriter<W>, login: &Log
         ("server_version", &server_version),
         ("session_authorization", &login.user),
         ("standard_conforming_strings", "on"),
-        ("TimeZone", "UTC"),
+        ("TimeZone", &time_zone),
     ];
     for (name, value) in params {
         writer.message(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(

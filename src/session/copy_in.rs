@@ -192,7 +192,7 @@ fn append(appender: &mut Appender<'_>, value: Value, oid: u32) -> Result<(), cra
             with_zone: true,
         } => {
             let mut text = bytes::BytesMut::new();
-            datetime::put_timestamp(&mut text, micros, true);
+            datetime::put_timestamp(&mut text, micros, Some(0));
             appender.append_text_cast(&String::from_utf8_lossy(&text))
         }
     }

@@ -303,6 +303,7 @@ pub(super) fn apply_setting(
     for (name, value) in &effects.report {
         out.parameter_status(name, value);
     }
+    out.set_style(settings.style().clone());
     match (&effects.show, command) {
         (Some((name, value)), _) => {
             if describe {

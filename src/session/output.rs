@@ -18,7 +18,7 @@ use super::copy_in::CopyInput;
 use crate::db::{DataChunk, DuckType, Vector};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
-use crate::types::{Encoder, Format, PgType};
+use crate::types::{Encoder, Format, PgType, TextStyle};
 
 /// Bytes gathered before they are handed to the I/O task.
 const FLUSH_AT: usize = 64 * 1024;
@@ -31,6 +31,8 @@ pub struct Output {
     tx: mpsc::Sender<BytesMut>,
     buf: BytesMut,
     input: CopyInput,
+    /// How text values are written (the session's TimeZone, extra_float_digits).
+    style: TextStyle,
 }
 
 impl Output {
@@ -39,7 +41,13 @@ impl Output {
             tx,
             buf: BytesMut::with_capacity(FLUSH_AT + 8192),
             input,
+            style: TextStyle::default(),
         }
+    }
+
+    /// Write text values the session's way from now on.
+    pub fn set_style(&mut self, style: TextStyle) {
+        self.style = style;
     }
 
     /// The client's COPY data.
@@ -203,7 +211,7 @@ impl Output {
                     }
                     if vector.is_valid(row) {
                         scratch.clear();
-                        encoder.write(vector, row, &mut scratch);
+                        encoder.write(vector, row, &mut scratch, &self.style);
                         copy.put_field(&mut self.buf, Some(&scratch));
                     } else {
                         copy.put_field(&mut self.buf, None);
@@ -246,7 +254,7 @@ impl Output {
             }
             let len_at = self.buf.len();
             self.buf.put_i32(0);
-            encoder.write(vector, row, &mut self.buf);
+            encoder.write(vector, row, &mut self.buf, &self.style);
             let len = (self.buf.len() - len_at - 4) as i32;
             self.buf[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
         }

@@ -1,11 +1,13 @@
 //! PostgreSQL's run-time parameters (GUCs) that DuckDB does not have: `SET`, `SHOW` and `RESET` of
-//! them are answered from the session's own store. Parameters DuckDB knows (`search_path`,
-//! `TimeZone`, `threads`, ...) and unknown names go to DuckDB unchanged.
+//! them are answered from the session's own store. `TimeZone` is ours and DuckDB's: kept here for
+//! the text of timestamptz values and passed on for DuckDB's casts. Other parameters DuckDB
+//! knows (`search_path`, `threads`, ...) and unknown names go to DuckDB unchanged.
 
 use std::collections::BTreeMap;
 
 use crate::error::{sqlstate, PgError};
 use crate::server::config::parse_duration;
+use crate::types::{SessionZone, TextStyle};
 
 /// A parameter we keep: its canonical name, default, and whether a change is reported to the
 /// client with ParameterStatus (PostgreSQL's GUC_REPORT).
@@ -39,6 +41,11 @@ const GUCS: &[Guc] = &[
     Guc {
         name: "standard_conforming_strings",
         default: "on",
+        report: true,
+    },
+    Guc {
+        name: "TimeZone",
+        default: "UTC",
         report: true,
     },
     Guc {
@@ -249,6 +256,12 @@ pub fn parse(sql: &str) -> Option<Command> {
             if upper(i) == "TRANSACTION" {
                 return Some(Command::TransactionMode);
             }
+            if upper(i) == "TIME" && upper(i + 1) == "ZONE" {
+                let value = t.get(i + 2).map(|v| unquote(v))?;
+                let default =
+                    t[i + 2].eq_ignore_ascii_case("local") || t[i + 2].eq_ignore_ascii_case("default");
+                return Some(Command::Set("TimeZone", (!default).then_some(value)));
+            }
             if upper(i) == "NAMES" {
                 return Some(Command::Set("client_encoding", t.get(i + 1).map(|v| unquote(v))));
             }
@@ -290,6 +303,8 @@ pub fn parse(sql: &str) -> Option<Command> {
 #[derive(Debug, Default)]
 pub struct Settings {
     values: BTreeMap<&'static str, String>,
+    /// What of them decides how values are written, ready for the encoders.
+    style: TextStyle,
 }
 
 fn invalid(name: &str, value: &str) -> PgError {
@@ -330,6 +345,11 @@ fn validate(name: &'static str, value: &str) -> Result<String, PgError> {
         "standard_conforming_strings" if !matches!(lower.as_str(), "on" | "true" | "1") => {
             Err(invalid(name, value).with_hint("DuckDB strings are always standard conforming."))
         }
+        "TimeZone" => SessionZone::parse(value)
+            .map(|z| z.name().to_string())
+            .ok_or_else(|| {
+                invalid(name, value).with_hint("Give an IANA zone name, UTC, or whole hours east of UTC.")
+            }),
         "extra_float_digits" => match value.trim().parse::<i32>() {
             Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
             _ => Err(invalid(name, value)),
@@ -352,6 +372,18 @@ fn timeout_ms(value: &str) -> Option<u64> {
 }
 
 impl Settings {
+    pub fn style(&self) -> &TextStyle {
+        &self.style
+    }
+
+    /// The SQL that gives a fresh DuckDB connection this session's TimeZone.
+    pub fn duckdb_time_zone(&self) -> String {
+        format!(
+            "SET TimeZone = '{}'",
+            self.style.zone.duckdb_name().replace('\'', "''")
+        )
+    }
+
     pub fn get(&self, name: &'static str) -> String {
         self.values
             .get(name)
@@ -371,6 +403,7 @@ impl Settings {
                     .unwrap_or(value);
                 let value = validate(guc.name, value)?;
                 self.values.insert(guc.name, value);
+                self.restyle(guc.name);
                 Ok(())
             }
             None => Ok(()),
@@ -397,12 +430,27 @@ impl Settings {
         Ok(effects)
     }
 
+    /// Bring the text style up to date after `name` changed.
+    fn restyle(&mut self, name: &str) {
+        match name {
+            "TimeZone" => self.style.zone = SessionZone::parse(&self.get("TimeZone")).unwrap_or_default(),
+            "extra_float_digits" => {
+                self.style.extra_float_digits = self.get("extra_float_digits").parse().unwrap_or(1)
+            }
+            _ => {}
+        }
+    }
+
     fn changed(&mut self, name: &'static str, value: Option<String>, effects: &mut Effects) {
         match value {
             Some(v) => self.values.insert(name, v),
             None => self.values.remove(name),
         };
         let current = self.get(name);
+        self.restyle(name);
+        if name == "TimeZone" {
+            effects.duckdb.push(self.duckdb_time_zone());
+        }
         if find(name).is_some_and(|g| g.report) {
             effects.report.push((name.to_string(), current.clone()));
         }

@@ -1,5 +1,6 @@
 //! PostgreSQL's binary format, written straight from DuckDB vectors.
 
+use super::zone::TextStyle;
 use bytes::{BufMut, BytesMut};
 
 use super::datetime::{
@@ -19,7 +20,8 @@ pub fn supported(ty: &DuckType) -> bool {
 }
 
 /// Write the value at `row` (not NULL) in binary format.
-pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+/// `style`: for the nested values sent as JSON text.
+pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {
     use DuckType::*;
     match ty {
         Boolean => out.put_u8((v.values::<u8>()[row] != 0) as u8),
@@ -114,13 +116,14 @@ pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
                 &v.list_child(),
                 entry.offset as usize,
                 entry.length as usize,
+                style,
             );
         }
         Array(elem, size) if array_oid(elem).is_some() => {
-            put_array(out, elem, &v.array_child(*size), row * size, *size)
+            put_array(out, elem, &v.array_child(*size), row * size, *size, style)
         }
         // Nested values are json, whose binary format is its text.
-        List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => text::write_value(ty, v, row, out),
+        List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => text::write_value(ty, v, row, out, style),
         Null => {}
         Other(_) | BigNum | Unresolved => unreachable!("rejected by Encoder::new"),
     }
@@ -135,7 +138,14 @@ fn put_timestamp(out: &mut BytesMut, value: i64, mul: i64, div: i64) {
 }
 
 /// A one-dimensional array with lower bound 1, as PostgreSQL's array_send writes it.
-fn put_array(out: &mut BytesMut, elem: &DuckType, child: &Vector<'_>, offset: usize, len: usize) {
+fn put_array(
+    out: &mut BytesMut,
+    elem: &DuckType,
+    child: &Vector<'_>,
+    offset: usize,
+    len: usize,
+    style: &TextStyle,
+) {
     let has_null = (offset..offset + len).any(|i| !child.is_valid(i));
     out.put_i32(if len == 0 { 0 } else { 1 });
     out.put_i32(has_null as i32);
@@ -156,7 +166,7 @@ fn put_array(out: &mut BytesMut, elem: &DuckType, child: &Vector<'_>, offset: us
         }
         let at = out.len();
         out.put_i32(0);
-        write(elem, child, i, out);
+        write(elem, child, i, out, style);
         let n = (out.len() - at - 4) as i32;
         out[at..at + 4].copy_from_slice(&n.to_be_bytes());
     }

@@ -89,18 +89,20 @@ pub fn put_date(out: &mut BytesMut, days: i32) {
     }
 }
 
-/// A timestamp in microseconds; `utc_suffix` adds the `+00` of a timestamptz shown in UTC.
-pub fn put_timestamp(out: &mut BytesMut, micros: i64, utc_suffix: bool) {
+/// A timestamp in microseconds; a timestamptz is shown at `offset` seconds east of UTC, with
+/// that offset written after it.
+pub fn put_timestamp(out: &mut BytesMut, micros: i64, offset: Option<i32>) {
     match micros {
         TIMESTAMP_INFINITY => out.put_slice(b"infinity"),
         TIMESTAMP_NEG_INFINITY => out.put_slice(b"-infinity"),
         _ => {
-            let days = micros.div_euclid(MICROS_PER_DAY);
+            let local = micros.saturating_add(offset.unwrap_or(0) as i64 * 1_000_000);
+            let days = local.div_euclid(MICROS_PER_DAY);
             let bc = put_ymd(out, days);
             out.put_u8(b' ');
-            put_time_of_day(out, micros.rem_euclid(MICROS_PER_DAY));
-            if utc_suffix {
-                out.put_slice(b"+00");
+            put_time_of_day(out, local.rem_euclid(MICROS_PER_DAY));
+            if let Some(offset) = offset {
+                put_utc_offset(out, offset);
             }
             if bc {
                 out.put_slice(b" BC");
@@ -202,9 +204,13 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(s(|b| put_timestamp(b, 1_500_000, false)), "1970-01-01 00:00:01.5");
-        assert_eq!(s(|b| put_timestamp(b, -1, false)), "1969-12-31 23:59:59.999999");
-        assert_eq!(s(|b| put_timestamp(b, 0, true)), "1970-01-01 00:00:00+00");
+        assert_eq!(s(|b| put_timestamp(b, 1_500_000, None)), "1970-01-01 00:00:01.5");
+        assert_eq!(s(|b| put_timestamp(b, -1, None)), "1969-12-31 23:59:59.999999");
+        assert_eq!(s(|b| put_timestamp(b, 0, Some(0))), "1970-01-01 00:00:00+00");
+        assert_eq!(
+            s(|b| put_timestamp(b, 0, Some(19800))),
+            "1970-01-01 05:30:00+05:30"
+        );
     }
 
     #[test]

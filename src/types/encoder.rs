@@ -2,7 +2,7 @@
 
 use bytes::BytesMut;
 
-use super::{binary, text};
+use super::{binary, text, TextStyle};
 use crate::db::{DuckType, Vector};
 use crate::error::PgError;
 
@@ -49,10 +49,10 @@ impl Encoder {
 
     /// Write the value at `row`, which the caller has checked is not NULL.
     #[inline]
-    pub fn write(&self, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+    pub fn write(&self, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {
         match self.format {
-            Format::Text => text::write_value(&self.ty, v, row, out),
-            Format::Binary => binary::write(&self.ty, v, row, out),
+            Format::Text => text::write_value(&self.ty, v, row, out, style),
+            Format::Binary => binary::write(&self.ty, v, row, out, style),
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod encoder;
 pub mod oid;
 pub mod params;
 pub mod text;
+pub mod zone;
 
 pub use encoder::{Encoder, Format};
 pub use oid::PgType;
+pub use zone::{SessionZone, TextStyle};

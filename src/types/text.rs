@@ -1,5 +1,6 @@
 //! PostgreSQL's text format, written straight from DuckDB vectors into the output buffer.
 
+use super::zone::TextStyle;
 use bytes::{BufMut, BytesMut};
 
 use super::datetime;
@@ -37,7 +38,7 @@ fn put_int(out: &mut BytesMut, v: impl itoa::Integer) {
 }
 
 /// The top-level text form of a value (not NULL).
-pub fn write_value(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+pub fn write_value(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {
     match ty {
         DuckType::List(elem) => {
             let entry = v.values::<ListEntry>()[row];
@@ -47,20 +48,28 @@ pub fn write_value(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut
                 entry.offset as usize,
                 entry.length as usize,
                 out,
+                style,
             );
         }
         DuckType::Array(elem, size) => {
-            write_list(elem, &v.array_child(*size), row * size, *size, out);
+            write_list(elem, &v.array_child(*size), row * size, *size, out, style);
         }
-        DuckType::Struct(_) | DuckType::Map(..) | DuckType::Union(_) => write_json(ty, v, row, out),
-        _ => write_scalar(ty, v, row, out),
+        DuckType::Struct(_) | DuckType::Map(..) | DuckType::Union(_) => write_json(ty, v, row, out, style),
+        _ => write_scalar(ty, v, row, out, style),
     }
 }
 
 /// A list: PostgreSQL array syntax when its elements are scalars, JSON otherwise.
-fn write_list(elem: &DuckType, child: &Vector<'_>, offset: usize, len: usize, out: &mut BytesMut) {
+fn write_list(
+    elem: &DuckType,
+    child: &Vector<'_>,
+    offset: usize,
+    len: usize,
+    out: &mut BytesMut,
+    style: &TextStyle,
+) {
     if array_oid(elem).is_none() {
-        return write_json_list(elem, child, offset, len, out);
+        return write_json_list(elem, child, offset, len, out, style);
     }
     out.put_u8(b'{');
     let mut scratch = BytesMut::new();
@@ -73,7 +82,7 @@ fn write_list(elem: &DuckType, child: &Vector<'_>, offset: usize, len: usize, ou
             continue;
         }
         scratch.clear();
-        write_scalar(elem, child, i, &mut scratch);
+        write_scalar(elem, child, i, &mut scratch, style);
         put_array_element(out, &scratch);
     }
     out.put_u8(b'}');
@@ -103,7 +112,7 @@ fn put_array_element(out: &mut BytesMut, s: &[u8]) {
     out.put_u8(b'"');
 }
 
-fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {
     use DuckType::*;
     match ty {
         Boolean => out.put_u8(if v.values::<u8>()[row] != 0 { b't' } else { b'f' }),
@@ -117,8 +126,8 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         UBigInt => put_int(out, v.values::<u64>()[row]),
         HugeInt => put_int(out, v.values::<i128>()[row]),
         UHugeInt => put_int(out, v.values::<u128>()[row]),
-        Float => put_float(out, v.values::<f32>()[row] as f64, true),
-        Double => put_float(out, v.values::<f64>()[row], false),
+        Float => put_float(out, v.values::<f32>()[row] as f64, true, style.extra_float_digits),
+        Double => put_float(out, v.values::<f64>()[row], false, style.extra_float_digits),
         Decimal { scale, physical, .. } => {
             put_decimal(out, decimal_value(*physical, v, row), *scale as usize)
         }
@@ -137,14 +146,14 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         Time => datetime::put_time_of_day(out, v.values::<i64>()[row]),
         TimeNs => datetime::put_time_of_day(out, v.values::<i64>()[row] / 1000),
         TimeTz => datetime::put_time_tz(out, v.values::<u64>()[row]),
-        Timestamp => datetime::put_timestamp(out, v.values::<i64>()[row], false),
+        Timestamp => datetime::put_timestamp(out, v.values::<i64>()[row], None),
         TimestampS => {
-            datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1_000_000, 1), false)
+            datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1_000_000, 1), None)
         }
-        TimestampMs => datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1000, 1), false),
-        TimestampNs => datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1, 1000), false),
-        TimestampTz => datetime::put_timestamp(out, v.values::<i64>()[row], true),
-        TimestampTzNs => datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1, 1000), true),
+        TimestampMs => datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1000, 1), None),
+        TimestampNs => datetime::put_timestamp(out, scale_timestamp(v.values::<i64>()[row], 1, 1000), None),
+        TimestampTz => put_timestamptz(out, v.values::<i64>()[row], style),
+        TimestampTzNs => put_timestamptz(out, scale_timestamp(v.values::<i64>()[row], 1, 1000), style),
         Interval => {
             let i = v.values::<DuckInterval>()[row];
             datetime::put_interval(out, i.months, i.days, i.micros);
@@ -152,7 +161,7 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         Uuid => put_uuid(out, v.values::<i128>()[row]),
         Enum { storage, dictionary } => out.put_slice(enum_label(*storage, dictionary, v, row)),
         Null => {}
-        List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out),
+        List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out, style),
         Other(_) | BigNum | Unresolved => unreachable!("rejected by Encoder::new"),
     }
 }
@@ -214,9 +223,16 @@ fn put_decimal(out: &mut BytesMut, value: i128, scale: usize) {
     }
 }
 
-/// Floats as PostgreSQL 12+ writes them (extra_float_digits = 1): the shortest text that reads
-/// back to the same value, in exponent form outside [1e-4, 1e15) (1e6 for float4).
-pub fn put_float(out: &mut BytesMut, value: f64, single: bool) {
+/// A timestamptz in the session's zone, with its offset.
+fn put_timestamptz(out: &mut BytesMut, micros: i64, style: &TextStyle) {
+    datetime::put_timestamp(out, micros, Some(style.zone.offset_at(micros)));
+}
+
+/// Floats as PostgreSQL 12+ writes them. With `extra_float_digits` above 0 (the default 1):
+/// the shortest text that reads back to the same value; otherwise `%g` with 15 (float4: 6)
+/// plus `extra_float_digits` significant digits. Exponent form outside [1e-4, 1e15) (1e6
+/// for float4; 1e<digits> with `%g`).
+pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digits: i32) {
     if value.is_nan() {
         return out.put_slice(b"NaN");
     }
@@ -225,19 +241,32 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool) {
     }
     use std::fmt::Write;
     let mut sci = String::with_capacity(32);
-    if single {
-        let _ = write!(sci, "{:e}", value as f32);
+    let max_exp = if extra_float_digits > 0 {
+        if single {
+            let _ = write!(sci, "{:e}", value as f32);
+        } else {
+            let _ = write!(sci, "{value:e}");
+        }
+        if single {
+            6
+        } else {
+            15
+        }
     } else {
-        let _ = write!(sci, "{value:e}");
-    }
+        let precision = ((if single { 6 } else { 15 }) + extra_float_digits).max(1);
+        let _ = write!(sci, "{:.*e}", precision as usize - 1, value);
+        precision
+    };
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let negative = mantissa.starts_with('-');
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
     if negative {
         out.put_u8(b'-');
     }
-    let max_exp = if single { 6 } else { 15 };
     if exp < -4 || exp >= max_exp {
         out.put_u8(digits[0]);
         if digits.len() > 1 {
@@ -319,18 +348,25 @@ fn put_json_string(out: &mut BytesMut, s: &[u8]) {
     out.put_u8(b'"');
 }
 
-fn write_json_list(elem: &DuckType, child: &Vector<'_>, offset: usize, len: usize, out: &mut BytesMut) {
+fn write_json_list(
+    elem: &DuckType,
+    child: &Vector<'_>,
+    offset: usize,
+    len: usize,
+    out: &mut BytesMut,
+    style: &TextStyle,
+) {
     out.put_u8(b'[');
     for i in offset..offset + len {
         if i > offset {
             out.put_u8(b',');
         }
-        write_json(elem, child, i, out);
+        write_json(elem, child, i, out, style);
     }
     out.put_u8(b']');
 }
 
-fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
+fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {
     use DuckType::*;
     if !v.is_valid(row) {
         return out.put_slice(b"null");
@@ -344,7 +380,7 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
                 }
                 put_json_string(out, name.as_bytes());
                 out.put_u8(b':');
-                write_json(fty, &v.struct_child(i), row, out);
+                write_json(fty, &v.struct_child(i), row, out, style);
             }
             out.put_u8(b'}');
         }
@@ -360,11 +396,11 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
                 }
                 scratch.clear();
                 if keys.is_valid(i) {
-                    write_value(kty, &keys, i, &mut scratch);
+                    write_value(kty, &keys, i, &mut scratch, style);
                 }
                 put_json_string(out, &scratch);
                 out.put_u8(b':');
-                write_json(vty, &values, i, out);
+                write_json(vty, &values, i, out, style);
             }
             out.put_u8(b'}');
         }
@@ -372,7 +408,7 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
             // Child 0 holds the tag; member i is child i + 1.
             let tag = v.struct_child(0).values::<u8>()[row] as usize;
             match members.get(tag) {
-                Some((_, mty)) => write_json(mty, &v.struct_child(tag + 1), row, out),
+                Some((_, mty)) => write_json(mty, &v.struct_child(tag + 1), row, out, style),
                 None => out.put_slice(b"null"),
             }
         }
@@ -384,9 +420,10 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
                 entry.offset as usize,
                 entry.length as usize,
                 out,
+                style,
             );
         }
-        Array(elem, size) => write_json_list(elem, &v.array_child(*size), row * size, *size, out),
+        Array(elem, size) => write_json_list(elem, &v.array_child(*size), row * size, *size, out, style),
         Boolean => out.put_slice(if v.values::<u8>()[row] != 0 {
             b"true"
         } else {
@@ -403,10 +440,10 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         | UBigInt
         | HugeInt
         | UHugeInt
-        | Decimal { .. } => write_scalar(ty, v, row, out),
+        | Decimal { .. } => write_scalar(ty, v, row, out, style),
         Float | Double => {
             let mut scratch = BytesMut::new();
-            write_scalar(ty, v, row, &mut scratch);
+            write_scalar(ty, v, row, &mut scratch, style);
             if scratch
                 .iter()
                 .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'e' | b'+'))
@@ -418,7 +455,7 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut) {
         }
         _ => {
             let mut scratch = BytesMut::new();
-            write_scalar(ty, v, row, &mut scratch);
+            write_scalar(ty, v, row, &mut scratch, style);
             put_json_string(out, &scratch);
         }
     }
@@ -430,7 +467,7 @@ mod tests {
 
     fn float(v: f64, single: bool) -> String {
         let mut b = BytesMut::new();
-        put_float(&mut b, v, single);
+        put_float(&mut b, v, single, 1);
         String::from_utf8(b.to_vec()).unwrap()
     }
 

@@ -94,3 +94,59 @@ def test_startup_parameters_are_applied_and_checked(host):
 def test_psql_set_and_show(host):
     out = psql(host.dsn(), "-A", "-t", "-c", "SET application_name = 'via psql'", "-c", "SHOW application_name").stdout
     assert out.split("\n")[:2] == ["SET", "via psql"]
+
+
+def test_time_zone_shapes_timestamptz_text_and_duckdb_casts(conn):
+    import datetime
+
+    assert conn.info.parameter_status("TimeZone") == "UTC"
+    text = conn.cursor()  # text results: what psql shows
+    conn.execute("SET TimeZone = 'Europe/Berlin'")
+    assert conn.info.parameter_status("TimeZone") == "Europe/Berlin"
+    assert show(conn, "TimeZone") == "Europe/Berlin"
+    row = text.execute(
+        "SELECT '2024-06-01 12:00:00+00'::TIMESTAMPTZ::VARCHAR IS NOT NULL, "
+        "'2024-06-01 12:00:00+00'::TIMESTAMPTZ, '2024-01-01 12:00:00+00'::TIMESTAMPTZ, "
+        "'2024-06-01 12:00:00'::TIMESTAMPTZ = '2024-06-01 10:00:00+00'::TIMESTAMPTZ"
+    ).fetchone()
+    berlin = datetime.timezone(datetime.timedelta(hours=2))
+    assert row[1] == datetime.datetime(2024, 6, 1, 14, 0, tzinfo=berlin)
+    assert row[2].utcoffset() == datetime.timedelta(hours=1)  # winter time
+    assert row[3] is True  # DuckDB reads a zoneless literal in the session's zone
+    out = conn.execute("SELECT '2024-06-01 12:00:00+00'::TIMESTAMPTZ", binary=True).fetchone()[0]
+    assert out == datetime.datetime(2024, 6, 1, 12, tzinfo=datetime.timezone.utc)
+    conn.execute("SET TIME ZONE -7")
+    raw = conn.cursor()
+    raw.adapters.register_loader("timestamptz", psycopg.types.string.TextLoader)
+    assert raw.execute("SELECT '2024-06-01 12:00:00+00'::TIMESTAMPTZ").fetchone()[0] == "2024-06-01 05:00:00-07"
+    conn.execute("SET TIME ZONE LOCAL")
+    assert show(conn, "TimeZone") == "UTC"
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        conn.execute("SET TimeZone = 'Mars/Olympus_Mons'")
+
+
+def test_time_zone_from_the_startup_packet(host):
+    w = Wire(host.port)
+    welcome = w.startup(TimeZone="Asia/Kolkata")
+    reported = {m.body.split(b"\0")[0].decode(): m.body.split(b"\0")[1].decode() for m in welcome if m.kind == "S"}
+    assert reported["TimeZone"] == "Asia/Kolkata"
+    rows = [m for m in w.query("SELECT '2024-06-01 12:00:00+00'::TIMESTAMPTZ") if m.kind == "D"]
+    assert rows[0].body.endswith(b"2024-06-01 17:30:00+05:30")
+    w.close()
+
+
+def test_extra_float_digits(conn):
+    query = "SELECT 0.1::DOUBLE, 1.0::DOUBLE / 3, (1.0 / 3)::FLOAT, 1e20::DOUBLE, 123456789.0::DOUBLE"
+    assert psql_text(conn, query) == ("0.1", "0.3333333333333333", "0.33333334", "1e+20", "123456789")
+    conn.execute("SET extra_float_digits = 0")
+    assert psql_text(conn, query) == ("0.1", "0.333333333333333", "0.333333", "1e+20", "123456789")
+    conn.execute("SET extra_float_digits = -3")
+    assert psql_text(conn, query) == ("0.1", "0.333333333333", "0.333", "1e+20", "123456789")
+
+
+def psql_text(conn, query):
+    """The values as text, as the server wrote them."""
+    cur = conn.cursor()
+    cur.adapters.register_loader("float4", psycopg.types.string.TextLoader)
+    cur.adapters.register_loader("float8", psycopg.types.string.TextLoader)
+    return cur.execute(query).fetchone()
