@@ -197,6 +197,8 @@ fn classify(e: &DbError) -> PgError {
                 SYNTAX_ERROR
             }
         }
+        // "value is out of range for the destination type": PostgreSQL's 22003, not bad syntax.
+        K::Conversion if lower.contains("out of range") => NUMERIC_VALUE_OUT_OF_RANGE,
         K::Conversion => INVALID_TEXT_REPRESENTATION,
         K::OutOfRange | K::Decimal => NUMERIC_VALUE_OUT_OF_RANGE,
         K::DivideByZero => DIVISION_BY_ZERO,

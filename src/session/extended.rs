@@ -25,7 +25,7 @@ use super::sql_text::leading_keywords;
 use super::TxnState;
 use crate::db::{Connection, DuckType, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
-use crate::types::{params, PgType};
+use crate::types::{params, Format, PgType};
 
 /// A parsed statement.
 pub struct Statement {
@@ -476,7 +476,7 @@ impl Extended {
                     // DuckDB knows the result types only once the parameters are bound and the
                     // statement runs: start it now, describe the result, and let Execute send it.
                     let formats = p.result_formats.clone();
-                    let rows = self.start_portal(conn, &name, txn, settings, out)?;
+                    let rows = self.start_portal(conn, &name, txn, settings, true, out)?;
                     match rows.and_then(|r| r.columns().map(<[_]>::to_vec)) {
                         Some(columns) => out.row_description(&columns, &formats),
                         None => out.no_data(),
@@ -511,12 +511,14 @@ impl Extended {
 
     /// Bind a portal's parameters and start its statement (once). Returns its rows, if the
     /// statement is running; `None` when it completed here (transaction control, empty query).
+    /// `described`: the client is about to learn the result's real types (Describe of the portal).
     fn start_portal(
         &mut self,
         conn: &Connection,
         name: &str,
         txn: &mut TxnState,
         settings: &mut Settings,
+        described: bool,
         out: &mut Output,
     ) -> Result<Option<&Rows>, Stop> {
         let starting = self
@@ -577,11 +579,24 @@ impl Extended {
         portal.bind_parameters(&prepared)?;
         let result = prepared.execute_streaming()?;
         after_success(control, txn);
+        let formats = match (&statement.columns, described) {
+            // The client was told "text" for what DuckDB could not type before binding (Describe
+            // of the statement): send those columns as text, whatever format Bind asked for.
+            (Some(columns), false) if statement.unresolved() => columns
+                .iter()
+                .enumerate()
+                .map(|(i, (_, ty))| match ty {
+                    DuckType::Unresolved => 0,
+                    _ => (Format::for_column(&portal.result_formats, i) == Format::Binary) as i16,
+                })
+                .collect(),
+            _ => portal.result_formats.clone(),
+        };
         portal.rows = Some(Rows::start(
             result,
             statement.kind,
             &statement.keywords,
-            &portal.result_formats,
+            &formats,
         )?);
         Ok(portal.rows.as_ref())
     }
@@ -640,7 +655,10 @@ impl Extended {
             }
             return Ok(());
         }
-        if self.start_portal(conn, &name, txn, settings, out)?.is_none() {
+        if self
+            .start_portal(conn, &name, txn, settings, false, out)?
+            .is_none()
+        {
             return Ok(());
         }
         let portal = self.portals.get_mut(&name).expect("started above");

@@ -88,7 +88,7 @@ pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, styl
             });
         }
         Time => out.put_i64(v.values::<i64>()[row]),
-        TimeNs => out.put_i64(v.values::<i64>()[row] / 1000),
+        TimeNs => out.put_i64(super::datetime::to_micros(v.values::<i64>()[row], 1, 1000)),
         TimeTz => {
             const MAX_OFFSET: i64 = 16 * 60 * 60 - 1;
             let bits = v.values::<u64>()[row];
@@ -133,7 +133,7 @@ fn put_timestamp(out: &mut BytesMut, value: i64, mul: i64, div: i64) {
     out.put_i64(match value {
         TIMESTAMP_INFINITY => i64::MAX,
         TIMESTAMP_NEG_INFINITY => i64::MIN,
-        v => v.saturating_mul(mul).div_euclid(div) - PG_EPOCH_DAYS * MICROS_PER_DAY,
+        v => super::datetime::to_micros(v, mul, div) - PG_EPOCH_DAYS * MICROS_PER_DAY,
     });
 }
 

@@ -89,6 +89,12 @@ pub fn put_date(out: &mut BytesMut, days: i32) {
     }
 }
 
+/// A time in another unit as microseconds (`mul`/`div`): nanoseconds round to the nearest
+/// microsecond, as DuckDB's own casts and PostgreSQL's input do.
+pub fn to_micros(value: i64, mul: i64, div: i64) -> i64 {
+    value.saturating_mul(mul).saturating_add(div / 2).div_euclid(div)
+}
+
 /// A timestamp in microseconds; a timestamptz is shown at `offset` seconds east of UTC, with
 /// that offset written after it.
 pub fn put_timestamp(out: &mut BytesMut, micros: i64, offset: Option<i32>) {

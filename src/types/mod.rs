@@ -2,6 +2,7 @@
 //! written. Each result column gets one [`Encoder`]; every code path that sends
 //! values (simple query, extended query, COPY) uses it.
 
+pub mod array_param;
 pub mod binary;
 pub mod datetime;
 pub mod encoder;

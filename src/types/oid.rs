@@ -88,29 +88,37 @@ pub fn array_oid(element: &DuckType) -> Option<u32> {
         | DuckType::Union(_) => return None,
         other => PgType::from_duck(other).oid,
     };
-    Some(match element_oid {
-        BOOL => 1000,
-        BYTEA => 1001,
-        INT2 => 1005,
-        INT4 => 1007,
-        INT8 => 1016,
-        TEXT => 1009,
-        JSON => 199,
-        FLOAT4 => 1021,
-        FLOAT8 => 1022,
-        VARCHAR => 1015,
-        DATE => 1182,
-        TIME => 1183,
-        TIMESTAMP => 1115,
-        TIMESTAMPTZ => 1185,
-        INTERVAL => 1187,
-        TIMETZ => 1270,
-        VARBIT => 1563,
-        NUMERIC => 1231,
-        UUID => 2951,
-        _ => return None,
-    })
+    ARRAYS.iter().find(|(e, _)| *e == element_oid).map(|(_, a)| *a)
 }
+
+/// The element type of a PostgreSQL array type, for the arrays we know.
+pub fn element_oid(array: u32) -> Option<u32> {
+    ARRAYS.iter().find(|(_, a)| *a == array).map(|(e, _)| *e)
+}
+
+/// (element OID, array OID), from PostgreSQL's pg_type.
+const ARRAYS: &[(u32, u32)] = &[
+    (BOOL, 1000),
+    (BYTEA, 1001),
+    (INT2, 1005),
+    (INT4, 1007),
+    (INT8, 1016),
+    (TEXT, 1009),
+    (OID, 1028),
+    (JSON, 199),
+    (FLOAT4, 1021),
+    (FLOAT8, 1022),
+    (VARCHAR, 1015),
+    (DATE, 1182),
+    (TIME, 1183),
+    (TIMESTAMP, 1115),
+    (TIMESTAMPTZ, 1185),
+    (INTERVAL, 1187),
+    (TIMETZ, 1270),
+    (VARBIT, 1563),
+    (NUMERIC, 1231),
+    (UUID, 2951),
+];
 
 #[cfg(test)]
 mod tests {

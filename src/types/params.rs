@@ -4,6 +4,7 @@
 
 use bytes::BytesMut;
 
+use super::array_param;
 use super::datetime;
 use super::oid;
 use super::PgType;
@@ -182,6 +183,7 @@ pub fn decode(
         };
         return Ok(match type_oid {
             oid::BYTEA => Value::Blob(decode_bytea_text(slot, text)?),
+            array if oid::element_oid(array).is_some() => Value::Text(array_param::from_text(slot, text)?),
             oid::INT2 | oid::INT4 | oid::INT8 if typed => {
                 Value::Int(text.trim().parse().map_err(|_| bad("integer"))?)
             }
@@ -225,6 +227,11 @@ pub fn decode(
     }
     let text: String = match type_oid {
         oid::BYTEA => return Ok(Value::Blob(bytes.to_vec())),
+        array if oid::element_oid(array).is_some() => {
+            array_param::from_binary(slot, bytes, |element, value| {
+                decode(slot, element, false, true, Some(value))
+            })?
+        }
         oid::TEXT | oid::VARCHAR | oid::JSON | oid::UNKNOWN | 19 | 1042 => utf8(slot, bytes)?.to_string(),
         oid::BOOL => match bytes {
             [0] => "false".into(),

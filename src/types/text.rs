@@ -144,7 +144,7 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, s
         Bit => put_bits(out, v.bytes_at(row)),
         Date => datetime::put_date(out, v.values::<i32>()[row]),
         Time => datetime::put_time_of_day(out, v.values::<i64>()[row]),
-        TimeNs => datetime::put_time_of_day(out, v.values::<i64>()[row] / 1000),
+        TimeNs => datetime::put_time_of_day(out, datetime::to_micros(v.values::<i64>()[row], 1, 1000)),
         TimeTz => datetime::put_time_tz(out, v.values::<u64>()[row]),
         Timestamp => datetime::put_timestamp(out, v.values::<i64>()[row], None),
         TimestampS => {
@@ -196,7 +196,7 @@ fn scale_timestamp(value: i64, mul: i64, div: i64) -> i64 {
     if value == datetime::TIMESTAMP_INFINITY || value == datetime::TIMESTAMP_NEG_INFINITY {
         return value;
     }
-    value.saturating_mul(mul).div_euclid(div)
+    datetime::to_micros(value, mul, div)
 }
 
 fn put_decimal(out: &mut BytesMut, value: i128, scale: usize) {
