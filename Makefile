@@ -13,7 +13,7 @@ DUCKDB_CLI := $(VENV)/bin/duckdb
 # The versions we build for and test against (see DESIGN.md).
 PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest
 
-.PHONY: all release debug run test unit-test sql-test integration-test venv clean
+.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick
 
 all: release
 
@@ -69,6 +69,18 @@ sql-test: release
 integration-test: release
 	cargo build --release --quiet --manifest-path test/integration/tokio_client/Cargo.toml
 	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
+
+# Benchmarks against PostgreSQL (Debian's postgresql package: initdb, pg_ctl, pgbench) and
+# in-process DuckDB; results under bench/results/. Not part of `make test`.
+BENCH_PACKAGES := pyarrow
+
+bench: release
+	$(VENV)/bin/pip install --quiet $(BENCH_PACKAGES)
+	$(VENV)/bin/python bench/run.py
+
+bench-quick: release
+	$(VENV)/bin/pip install --quiet $(BENCH_PACKAGES)
+	$(VENV)/bin/python bench/run.py --quick
 
 clean:
 	rm -rf build target
