@@ -51,3 +51,35 @@ def test_ten_million_rows_reach_psql_in_bounded_server_memory():
         assert sent > ROWS * 10  # the rows really went out
     finally:
         h.close()
+
+
+def test_a_slow_reader_holds_the_query_back_instead_of_filling_server_memory():
+    """A client that reads a huge result slowly: the server stops producing when the socket and
+    its small channel are full, so its memory stays flat while the client dawdles."""
+    from wire import Wire
+
+    h = Host()
+    try:
+        psql(h.dsn(), "-c", "SELECT 1", "-o", "/dev/null")
+        w = Wire(h.port, timeout=30)
+        w.startup()
+        # About 3 GB of DataRows if the server buffered them all.
+        w.send_message("Q", f"SELECT i, repeat('x', 300) FROM range({ROWS}) t(i)".encode() + b"\0")
+        baseline = h.rss_kb()
+        received = 0
+        samples = []
+        deadline = time.time() + 6
+        while time.time() < deadline:
+            received += len(w.sock.recv(16384))
+            samples.append(h.rss_kb())
+            time.sleep(0.02)  # about 1 MB/s: far slower than the query could produce
+        growth_mb = (max(samples) - baseline) / 1024
+        print(f"\nslow reader got {received / 1e6:.1f} MB in 6 s; server RSS grew {growth_mb:.0f} MB")
+        assert received > 100_000  # rows did flow
+        assert growth_mb < 64, f"server memory grew by {growth_mb:.0f} MB for a slow reader"
+        # The session is still there, producing at the client's pace.
+        assert h.sql("SELECT state FROM pgwire_sessions()") == [["active"]]
+        w.close()
+        wait_until(lambda: h.sql("SELECT count(*) FROM pgwire_sessions()") == [[0]], timeout=30)
+    finally:
+        h.close()
