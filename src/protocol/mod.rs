@@ -96,8 +96,8 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     };
     startup::welcome(&mut writer, &login, info.id, info.secret);
     let state = SessionState {
-        extended: Default::default(),
         settings: login.settings,
+        ..Default::default()
     };
     writer.ready_for_query(TxnState::Idle.status());
 
@@ -275,9 +275,13 @@ impl Session {
         let observer = Observer(Arc::clone(&self.info));
         let done = self
             .run_job(reader, writer, move |conn, state, txn, out| {
-                state
+                let txn = state
                     .extended
-                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
+                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out);
+                if std::mem::take(&mut state.extended.invalidated) {
+                    state.statements.clear();
+                }
+                txn
             })
             .await;
         done && writer.flush().await.is_ok()
@@ -387,7 +391,14 @@ impl Session {
     async fn finish(self) {
         if let Some(conn) = self.conn {
             let pool = Arc::clone(&self.ctx.pool);
-            run_blocking(move || pool.release(conn)).await;
+            // Statements and results of the session go first: they belong to the connection,
+            // which the pool may hand to another session as soon as it is released.
+            let state = self.state;
+            run_blocking(move || {
+                drop(state);
+                pool.release(conn)
+            })
+            .await;
         }
         self.ctx.registry.deregister(self.info.id);
     }

@@ -10,8 +10,9 @@ use super::cursor;
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
+use super::statement_cache::StatementCache;
 use super::{SessionState, TxnState};
-use crate::db::{Connection, DataChunk, DuckType, QueryResult, ResultShape, StatementKind};
+use crate::db::{Connection, DataChunk, DuckType, Prepared, QueryResult, ResultShape, StatementKind};
 use crate::error::{sqlstate, PgError};
 use crate::protocol::tag::command_tag;
 use crate::types::{Encoder, Format};
@@ -152,10 +153,17 @@ fn run_statement(
         Gate::Answered => return Ok(()),
         Gate::Run(control) => control,
     };
+    if let Some(prepared) = state.statements.get(text) {
+        send_result(prepared, keywords, out)?;
+        after_success(control, txn);
+        return Ok(());
+    }
     if let Some(command) = cursor_command {
+        state.statements.clear();
         return state.extended.run_cursor(conn, &command?, *txn, None, out);
     }
     if let Some(command) = settings::parse(text) {
+        state.statements.clear();
         return apply_setting(conn, &command, &mut state.settings, true, out);
     }
     match copy::parse(text)? {
@@ -174,15 +182,27 @@ fn run_statement(
     }
     for index in 0..extracted.len() {
         let prepared = extracted.prepare(index)?;
-        let kind = prepared.kind();
-        let result = prepared.execute_streaming()?;
-        let mut rows = Rows::start(result, kind, keywords, &[])?;
-        if let Some(columns) = rows.columns() {
-            out.row_description(columns, &[]);
+        let keep = extracted.len() == 1 && StatementCache::keeps(prepared.kind());
+        if StatementCache::invalidated_by(prepared.kind()) {
+            state.statements.clear();
         }
-        rows.send(out, None)?;
+        send_result(&prepared, keywords, out)?;
+        if keep {
+            state.statements.insert(text, prepared);
+        }
     }
     after_success(control, txn);
+    Ok(())
+}
+
+/// Run a prepared statement and send its whole result.
+fn send_result(prepared: &Prepared, keywords: &[String], out: &mut Output) -> Result<(), Stop> {
+    let result = prepared.execute_streaming()?;
+    let mut rows = Rows::start(result, prepared.kind(), keywords, &[])?;
+    if let Some(columns) = rows.columns() {
+        out.row_description(columns, &[]);
+    }
+    rows.send(out, None)?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use super::executor::{
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::leading_keywords;
+use super::statement_cache::StatementCache;
 use super::TxnState;
 use crate::db::{Connection, DuckType, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
@@ -205,6 +206,9 @@ pub struct Extended {
     skipping: bool,
     /// We opened a transaction for the statements before the next Sync.
     implicit: bool,
+    /// A statement ran that may change what names mean (DDL, SET, ...): the session's cache of
+    /// simple-protocol statements must go.
+    pub invalidated: bool,
 }
 
 /// Does a statement of this kind with these prepared columns send rows?
@@ -540,6 +544,9 @@ impl Extended {
             return Ok(portal.rows.as_ref());
         }
         let statement = Arc::clone(&portal.statement);
+        if statement.own.is_some() || StatementCache::invalidated_by(statement.kind) {
+            self.invalidated = true;
+        }
         let control = match transaction_gate(conn, &statement.keywords, txn, out)? {
             Gate::Answered => {
                 portal.done = true;
@@ -628,6 +635,7 @@ impl Extended {
             (!matches!(command, Own::Setting(_))).then(|| (command, formats, Arc::clone(&p.statement)))
         });
         if let Some((command, formats, statement)) = own_command {
+            self.invalidated = true;
             if let Gate::Run(_) = transaction_gate(conn, &statement.keywords, txn, out)? {
                 match (&command, &statement.prepared) {
                     (Own::Cursor(CursorCommand::Declare(declare)), Some(prepared)) => {

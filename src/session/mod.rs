@@ -8,6 +8,7 @@ pub mod extended;
 pub mod output;
 pub mod settings;
 pub mod sql_text;
+pub mod statement_cache;
 
 use pgwire_proto::messages::response::TransactionStatus;
 
@@ -18,6 +19,8 @@ pub struct SessionState {
     pub extended: extended::Extended,
     /// PostgreSQL parameters DuckDB does not have.
     pub settings: settings::Settings,
+    /// Simple-protocol statements prepared before, by their text.
+    pub statements: statement_cache::StatementCache,
 }
 
 /// Where the session stands with respect to transactions, as ReadyForQuery reports it.
