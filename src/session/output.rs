@@ -196,6 +196,11 @@ impl Output {
         prefix: &mut Option<&[u8]>,
     ) -> Result<(), ClientGone> {
         let vectors: Vec<_> = (0..encoders.len()).map(|c| chunk.vector(c)).collect();
+        // Numbers, times and the like need no escaping: written straight into the line.
+        let direct: Vec<bool> = encoders
+            .iter()
+            .map(|e| e.is_plain_text() && copy.plain_text_is_safe())
+            .collect();
         let mut scratch = BytesMut::new();
         for row in 0..chunk.len() {
             let message = self.begin_message(b'd');
@@ -209,7 +214,9 @@ impl Output {
                     if i > 0 {
                         self.buf.put_u8(copy.delimiter);
                     }
-                    if vector.is_valid(row) {
+                    if vector.is_valid(row) && direct[i] {
+                        encoder.write(vector, row, &mut self.buf, &self.style);
+                    } else if vector.is_valid(row) {
                         scratch.clear();
                         encoder.write(vector, row, &mut scratch, &self.style);
                         copy.put_field(&mut self.buf, Some(&scratch));

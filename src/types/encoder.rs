@@ -47,6 +47,42 @@ impl Encoder {
         })
     }
 
+    /// Does the text of every value consist of letters, digits, spaces and `. : + -` only (so
+    /// that COPY never needs to escape or quote it)?
+    pub fn is_plain_text(&self) -> bool {
+        use DuckType::*;
+        self.format == Format::Text
+            && matches!(
+                self.ty,
+                Boolean
+                    | TinyInt
+                    | SmallInt
+                    | Integer
+                    | BigInt
+                    | UTinyInt
+                    | USmallInt
+                    | UInteger
+                    | UBigInt
+                    | HugeInt
+                    | UHugeInt
+                    | Float
+                    | Double
+                    | Decimal { .. }
+                    | Date
+                    | Time
+                    | TimeNs
+                    | TimeTz
+                    | Timestamp
+                    | TimestampS
+                    | TimestampMs
+                    | TimestampNs
+                    | TimestampTz
+                    | TimestampTzNs
+                    | Interval
+                    | Uuid
+            )
+    }
+
     /// Write the value at `row`, which the caller has checked is not NULL.
     #[inline]
     pub fn write(&self, v: &Vector<'_>, row: usize, out: &mut BytesMut, style: &TextStyle) {

@@ -239,31 +239,23 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
     if value.is_infinite() {
         return out.put_slice(if value > 0.0 { b"Infinity" } else { b"-Infinity" });
     }
-    use std::fmt::Write;
-    let mut sci = String::with_capacity(32);
-    let max_exp = if extra_float_digits > 0 {
-        if single {
-            let _ = write!(sci, "{:e}", value as f32);
+    let mut ryu = ryu::Buffer::new();
+    let mut fixed = String::new();
+    let (text, max_exp) = if extra_float_digits > 0 {
+        let text = if single {
+            ryu.format_finite(value as f32)
         } else {
-            let _ = write!(sci, "{value:e}");
-        }
-        if single {
-            6
-        } else {
-            15
-        }
+            ryu.format_finite(value)
+        };
+        (text, if single { 6 } else { 15 })
     } else {
+        use std::fmt::Write;
         let precision = ((if single { 6 } else { 15 }) + extra_float_digits).max(1);
-        let _ = write!(sci, "{:.*e}", precision as usize - 1, value);
-        precision
+        let _ = write!(fixed, "{:.*e}", precision as usize - 1, value);
+        (fixed.as_str(), precision)
     };
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    while digits.len() > 1 && digits.last() == Some(&b'0') {
-        digits.pop();
-    }
+    let negative = text.starts_with('-');
+    let (digits, exp) = scientific_digits(text.trim_start_matches('-'));
     if negative {
         out.put_u8(b'-');
     }
@@ -298,6 +290,25 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
         }
         out.put_slice(&digits);
     }
+}
+
+/// The significant digits of a decimal number's text (`1.25`, `0.001`, `1e100`, `2.5e-10`) and
+/// the power of ten of the first one: 0.00125 is (b"125", -3).
+fn scientific_digits(text: &str) -> (Vec<u8>, i32) {
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let Some(first) = all.iter().position(|&d| d != b'0') else {
+        return (vec![b'0'], 0);
+    };
+    let mut digits = all[first..].to_vec();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    (digits, exp + int.len() as i32 - 1 - first as i32)
 }
 
 /// DuckDB stores a UUID as a HUGEINT with the top bit flipped (so that it sorts as unsigned).
