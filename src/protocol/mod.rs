@@ -275,13 +275,9 @@ impl Session {
         let observer = Observer(Arc::clone(&self.info));
         let done = self
             .run_job(reader, writer, move |conn, state, txn, out| {
-                let txn = state
+                state
                     .extended
-                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out);
-                if std::mem::take(&mut state.extended.invalidated) {
-                    state.statements.clear();
-                }
-                txn
+                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
             })
             .await;
         done && writer.flush().await.is_ok()

@@ -4,6 +4,8 @@
 //! one Query form one implicit transaction, a failed transaction block refuses everything but
 //! its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings, not errors.
 
+use std::sync::{Arc, Mutex};
+
 use super::copy::{self, Copy, CopyFormat, CopyOut};
 use super::copy_in;
 use super::cursor;
@@ -153,17 +155,17 @@ fn run_statement(
         Gate::Answered => return Ok(()),
         Gate::Run(control) => control,
     };
-    if let Some(prepared) = state.statements.get(text) {
-        send_result(prepared, keywords, out)?;
+    if let Some(prepared) = state.extended.cache.get(text) {
+        send_result(&prepared.lock().unwrap_or_else(|e| e.into_inner()), keywords, out)?;
         after_success(control, txn);
         return Ok(());
     }
     if let Some(command) = cursor_command {
-        state.statements.clear();
+        state.extended.cache.clear();
         return state.extended.run_cursor(conn, &command?, *txn, None, out);
     }
     if let Some(command) = settings::parse(text) {
-        state.statements.clear();
+        state.extended.cache.clear();
         return apply_setting(conn, &command, &mut state.settings, true, out);
     }
     match copy::parse(text)? {
@@ -184,11 +186,11 @@ fn run_statement(
         let prepared = extracted.prepare(index)?;
         let keep = extracted.len() == 1 && StatementCache::keeps(prepared.kind());
         if StatementCache::invalidated_by(prepared.kind()) {
-            state.statements.clear();
+            state.extended.cache.clear();
         }
         send_result(&prepared, keywords, out)?;
         if keep {
-            state.statements.insert(text, prepared);
+            state.extended.cache.insert(text, Arc::new(Mutex::new(prepared)));
         }
     }
     after_success(control, txn);

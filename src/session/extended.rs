@@ -22,7 +22,7 @@ use super::executor::{
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::leading_keywords;
-use super::statement_cache::StatementCache;
+use super::statement_cache::{SharedPrepared, StatementCache};
 use super::TxnState;
 use crate::db::{Connection, DuckType, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
@@ -32,7 +32,7 @@ use crate::types::{params, Format, PgType};
 pub struct Statement {
     /// `None` for an empty query. Portals share statements (`Arc`); the mutex makes the shared
     /// DuckDB handle safe to move between threads with them.
-    prepared: Option<Mutex<Prepared>>,
+    prepared: Option<SharedPrepared>,
     kind: StatementKind,
     pub(super) keywords: Vec<String>,
     /// OIDs the client declared (0 where it left the type to us).
@@ -60,7 +60,7 @@ impl Statement {
     /// A statement DuckDB prepared (`None`: an empty query), with the parameter types the
     /// client declared.
     fn prepared(
-        prepared: Option<Prepared>,
+        prepared: Option<SharedPrepared>,
         keywords: Vec<String>,
         type_oids: Vec<u32>,
     ) -> Result<Statement, Stop> {
@@ -75,6 +75,8 @@ impl Statement {
                 own: None,
             });
         };
+        let shared = Arc::clone(&prepared);
+        let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
         let count = prepared.param_count();
         let mut declared = type_oids;
         if declared.len() > count {
@@ -89,7 +91,7 @@ impl Statement {
         let columns = prepared.columns();
         let columns = returns_rows(kind, &columns).then_some(columns);
         Ok(Statement {
-            prepared: Some(Mutex::new(prepared)),
+            prepared: Some(shared),
             kind,
             keywords,
             declared,
@@ -206,9 +208,8 @@ pub struct Extended {
     skipping: bool,
     /// We opened a transaction for the statements before the next Sync.
     implicit: bool,
-    /// A statement ran that may change what names mean (DDL, SET, ...): the session's cache of
-    /// simple-protocol statements must go.
-    pub invalidated: bool,
+    /// Statements prepared before, by their text (both protocols).
+    pub(super) cache: StatementCache,
 }
 
 /// Does a statement of this kind with these prepared columns send rows?
@@ -379,6 +380,7 @@ impl Extended {
                 CursorCommand::Declare(declare) => {
                     self.close_open_results(None);
                     conn.prepare(&self.declare_source(declare))?
+                        .map(|p| Arc::new(Mutex::new(p)))
                 }
                 _ => None,
             };
@@ -393,7 +395,19 @@ impl Extended {
         }
         // DuckDB prepares nothing while a result is open.
         self.close_open_results(None);
-        let statement = Statement::prepared(conn.prepare(&m.query)?, keywords, m.type_oids)?;
+        let prepared = match self.cache.get(&m.query) {
+            Some(kept) => Some(kept),
+            None => {
+                let prepared = conn.prepare(&m.query)?.map(|p| Arc::new(Mutex::new(p)));
+                if let Some(p) = &prepared {
+                    if StatementCache::keeps(p.lock().unwrap_or_else(|e| e.into_inner()).kind()) {
+                        self.cache.insert(&m.query, Arc::clone(p));
+                    }
+                }
+                prepared
+            }
+        };
+        let statement = Statement::prepared(prepared, keywords, m.type_oids)?;
         self.statements.insert(name, Arc::new(statement));
         out.parse_complete();
         Ok(())
@@ -545,7 +559,7 @@ impl Extended {
         }
         let statement = Arc::clone(&portal.statement);
         if statement.own.is_some() || StatementCache::invalidated_by(statement.kind) {
-            self.invalidated = true;
+            self.cache.clear();
         }
         let control = match transaction_gate(conn, &statement.keywords, txn, out)? {
             Gate::Answered => {
@@ -635,7 +649,7 @@ impl Extended {
             (!matches!(command, Own::Setting(_))).then(|| (command, formats, Arc::clone(&p.statement)))
         });
         if let Some((command, formats, statement)) = own_command {
-            self.invalidated = true;
+            self.cache.clear();
             if let Gate::Run(_) = transaction_gate(conn, &statement.keywords, txn, out)? {
                 match (&command, &statement.prepared) {
                     (Own::Cursor(CursorCommand::Declare(declare)), Some(prepared)) => {

@@ -19,8 +19,6 @@ pub struct SessionState {
     pub extended: extended::Extended,
     /// PostgreSQL parameters DuckDB does not have.
     pub settings: settings::Settings,
-    /// Simple-protocol statements prepared before, by their text.
-    pub statements: statement_cache::StatementCache,
 }
 
 /// Where the session stands with respect to transactions, as ReadyForQuery reports it.

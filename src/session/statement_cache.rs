@@ -1,6 +1,6 @@
 //! Prepared statements kept by their text, so that a query a client sends again and again (an
-//! application's or a pool's health check, pgbench) skips DuckDB's parser, binder and optimizer,
-//! which cost more than executing a small query.
+//! application's or a pool's health check, pgbench; as a Query or as a Parse) skips DuckDB's
+//! parser, binder and optimizer, which cost more than executing a small query.
 //!
 //! Only SELECT, INSERT, UPDATE and DELETE are kept, and the whole cache is dropped whenever the
 //! session runs anything but those and transaction control: a statement that changes the schema, the search path or a setting
@@ -8,15 +8,20 @@
 //! another connection changed the catalog.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use crate::db::{Prepared, StatementKind};
+
+/// A prepared statement that named statements, portals and the cache may share. The mutex
+/// keeps binding parameters and executing together, and lets it move between threads.
+pub type SharedPrepared = Arc<Mutex<Prepared>>;
 
 /// Statements kept per session; enough for an application's working set of queries.
 const CAPACITY: usize = 64;
 
 #[derive(Default)]
 pub struct StatementCache {
-    entries: HashMap<String, Prepared>,
+    entries: HashMap<String, SharedPrepared>,
     /// Texts from the oldest to the newest, to evict the oldest.
     order: VecDeque<String>,
 }
@@ -36,11 +41,11 @@ impl StatementCache {
         !Self::keeps(kind) && !matches!(kind, StatementKind::Transaction | StatementKind::Explain)
     }
 
-    pub fn get(&self, sql: &str) -> Option<&Prepared> {
-        self.entries.get(sql)
+    pub fn get(&self, sql: &str) -> Option<SharedPrepared> {
+        self.entries.get(sql).cloned()
     }
 
-    pub fn insert(&mut self, sql: &str, prepared: Prepared) {
+    pub fn insert(&mut self, sql: &str, prepared: SharedPrepared) {
         if self.entries.len() >= CAPACITY {
             if let Some(oldest) = self.order.pop_front() {
                 self.entries.remove(&oldest);
