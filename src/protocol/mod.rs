@@ -95,10 +95,11 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         }
     };
     startup::welcome(&mut writer, &login, info.id, info.secret);
-    let state = SessionState {
+    let mut state = SessionState {
         settings: login.settings,
         ..Default::default()
     };
+    state.extended.leftovers.setting("TimeZone");
     writer.ready_for_query(TxnState::Idle.status());
 
     let mut session = Session {
@@ -389,10 +390,11 @@ impl Session {
             let pool = Arc::clone(&self.ctx.pool);
             // Statements and results of the session go first: they belong to the connection,
             // which the pool may hand to another session as soon as it is released.
-            let state = self.state;
+            let mut state = self.state;
             run_blocking(move || {
+                let leftovers = std::mem::take(&mut state.extended.leftovers);
                 drop(state);
-                pool.release(conn)
+                pool.release(conn, &leftovers)
             })
             .await;
         }

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use crate::db::{Connection, Database, DbError};
 use crate::internal_sql::{query_rows, quote_ident};
+use crate::session::leftovers::Leftovers;
 
 /// What a fresh connection looks like: the state every released connection must return to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +79,26 @@ impl Pool {
 
     /// Reset a connection a session used and put it back, or retire it if it cannot be proven
     /// clean. Runs DuckDB statements: call it off the I/O threads.
-    pub fn release(&self, conn: Connection) {
+    pub fn release(&self, conn: Connection, leftovers: &Leftovers) {
         if self.closed.load(Ordering::SeqCst) {
             self.retired.fetch_add(1, Ordering::Relaxed);
             return drop(conn);
         }
-        match self.reset(&conn).and_then(|()| self.verify(&conn)) {
+        let restored = match leftovers.only_settings() {
+            // Only data statements ran: end the transaction, undo our settings, and prove that
+            // no transaction is open (BEGIN fails inside one).
+            Some(settings) => {
+                let _ = conn.execute("ROLLBACK");
+                settings
+                    .map(|name| conn.execute(&format!("RESET {}", quote_ident(name))))
+                    .collect::<Result<Vec<_>, _>>()
+                    .and_then(|_| conn.execute("BEGIN TRANSACTION"))
+                    .and_then(|_| conn.execute("ROLLBACK"))
+                    .map(|_| true)
+            }
+            None => self.reset(&conn).and_then(|()| self.verify(&conn)),
+        };
+        match restored {
             Ok(true) => self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn),
             Ok(false) | Err(_) => {
                 self.retired.fetch_add(1, Ordering::Relaxed);

@@ -392,6 +392,7 @@ impl Extended {
         }
         self.cursor_tables += 1;
         let table = format!("pgwire_cursor_{}", self.cursor_tables);
+        self.leftovers.untracked();
         let sql = format!("CREATE TEMP TABLE {} AS {}", quote_ident(&table), d.query);
         d.table = Some(table);
         sql

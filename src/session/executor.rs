@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::copy::{self, Copy, CopyFormat, CopyOut};
 use super::copy_in;
 use super::cursor;
+use super::leftovers::Leftovers;
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
@@ -166,7 +167,14 @@ fn run_statement(
     }
     if let Some(command) = settings::parse(text) {
         state.extended.cache.clear();
-        return apply_setting(conn, &command, &mut state.settings, true, out);
+        return apply_setting(
+            conn,
+            &command,
+            &mut state.settings,
+            true,
+            &mut state.extended.leftovers,
+            out,
+        );
     }
     match copy::parse(text)? {
         Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
@@ -184,6 +192,7 @@ fn run_statement(
     }
     for index in 0..extracted.len() {
         let prepared = extracted.prepare(index)?;
+        state.extended.leftovers.statement(prepared.kind());
         let keep = extracted.len() == 1 && StatementCache::keeps(prepared.kind());
         if StatementCache::invalidated_by(prepared.kind()) {
             state.extended.cache.clear();
@@ -316,10 +325,12 @@ pub(super) fn apply_setting(
     command: &Command,
     settings: &mut Settings,
     describe: bool,
+    leftovers: &mut Leftovers,
     out: &mut Output,
 ) -> Result<(), Stop> {
     let effects = settings.apply(command)?;
-    for sql in &effects.duckdb {
+    for (name, sql) in &effects.duckdb {
+        leftovers.setting(name);
         conn.execute(sql)?;
     }
     for (name, value) in &effects.report {

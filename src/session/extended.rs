@@ -19,6 +19,7 @@ use super::cursor::{self, CursorCommand, CursorState};
 use super::executor::{
     after_success, apply_setting, copy_out, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
 };
+use super::leftovers::Leftovers;
 use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::leading_keywords;
@@ -210,6 +211,8 @@ pub struct Extended {
     implicit: bool,
     /// Statements prepared before, by their text (both protocols).
     pub(super) cache: StatementCache,
+    /// What the session's statements may have left on the connection.
+    pub leftovers: Leftovers,
 }
 
 /// Does a statement of this kind with these prepared columns send rows?
@@ -561,6 +564,9 @@ impl Extended {
         if statement.own.is_some() || StatementCache::invalidated_by(statement.kind) {
             self.cache.clear();
         }
+        if statement.own.is_none() {
+            self.leftovers.statement(statement.kind);
+        }
         let control = match transaction_gate(conn, &statement.keywords, txn, out)? {
             Gate::Answered => {
                 portal.done = true;
@@ -570,7 +576,7 @@ impl Extended {
         };
         if let Some(Own::Setting(command)) = &statement.own {
             portal.done = true;
-            apply_setting(conn, command, settings, false, out)?;
+            apply_setting(conn, command, settings, false, &mut self.leftovers, out)?;
             return Ok(None);
         }
         let Some(prepared) = &statement.prepared else {

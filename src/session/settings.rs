@@ -176,8 +176,9 @@ pub enum Command {
 pub struct Effects {
     /// (name, value) to send as ParameterStatus.
     pub report: Vec<(String, String)>,
-    /// DuckDB statements to run on the connection (e.g. statement_timeout).
-    pub duckdb: Vec<String>,
+    /// DuckDB statements to run on the connection (e.g. statement_timeout), with the name of
+    /// the DuckDB setting each changes.
+    pub duckdb: Vec<(&'static str, String)>,
     /// SHOW's answer: (column, value).
     pub show: Option<(String, String)>,
 }
@@ -449,16 +450,19 @@ impl Settings {
         let current = self.get(name);
         self.restyle(name);
         if name == "TimeZone" {
-            effects.duckdb.push(self.duckdb_time_zone());
+            effects.duckdb.push(("TimeZone", self.duckdb_time_zone()));
         }
         if find(name).is_some_and(|g| g.report) {
             effects.report.push((name.to_string(), current.clone()));
         }
         if name == "statement_timeout" {
-            effects.duckdb.push(match current.as_str() {
-                "0" => "RESET max_execution_time".to_string(),
-                ms => format!("SET max_execution_time = {ms}"),
-            });
+            effects.duckdb.push((
+                "max_execution_time",
+                match current.as_str() {
+                    "0" => "RESET max_execution_time".to_string(),
+                    ms => format!("SET max_execution_time = {ms}"),
+                },
+            ));
         }
     }
 }
@@ -507,10 +511,16 @@ mod tests {
         let e = s
             .apply(&Command::Set("statement_timeout", Some("5s".into())))
             .unwrap();
-        assert_eq!(e.duckdb, vec!["SET max_execution_time = 5000"]);
+        assert_eq!(
+            e.duckdb,
+            vec![("max_execution_time", "SET max_execution_time = 5000".to_string())]
+        );
         assert_eq!(s.get("statement_timeout"), "5000");
         let e = s.apply(&Command::ResetAll).unwrap();
-        assert_eq!(e.duckdb, vec!["RESET max_execution_time"]);
+        assert_eq!(
+            e.duckdb,
+            vec![("max_execution_time", "RESET max_execution_time".to_string())]
+        );
         let e = s
             .apply(&Command::Set("application_name", Some("app".into())))
             .unwrap();

@@ -81,6 +81,27 @@ def test_failed_transaction_is_rolled_back_before_reuse(one_connection_host):
         assert second.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
+def test_a_session_of_queries_and_our_settings_gets_the_quick_reset(one_connection_host):
+    """Only data statements and settings we track: the connection comes back with its open
+    transaction rolled back and those settings reset, without the full inventory."""
+    h = one_connection_host
+    assert idle_again(h)
+    first = psycopg.connect(h.dsn())  # not autocommit: a transaction stays open
+    try:
+        first.execute("SET TimeZone = 'Asia/Tokyo'")
+        first.execute("SET statement_timeout = 1234")
+        assert first.execute("SELECT 1").fetchone() == (1,)
+        assert first.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    finally:
+        first.close()
+    assert idle_again(h)
+    with psycopg.connect(h.dsn(), autocommit=True) as second:
+        assert second.execute("SELECT current_setting('TimeZone')").fetchone() == ("UTC",)
+        assert second.execute("SELECT current_setting('max_execution_time')").fetchone()[0] != 1234
+        assert second.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert h.sql("SELECT pool_retired FROM pgwire_status()") == [[0]]
+
+
 def test_second_client_is_refused_while_the_only_connection_is_in_use(one_connection_host):
     h = one_connection_host
     assert idle_again(h)

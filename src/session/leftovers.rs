@@ -1,0 +1,69 @@
+//! What a session may leave on its DuckDB connection. Giving a connection back to the pool with
+//! the full reset and proof (see `server::pool`) costs tens of milliseconds, as it lists
+//! DuckDB's functions, types and settings; a session that only read and changed data, in
+//! transactions, with settings we changed ourselves, needs only those undone.
+
+use std::collections::BTreeSet;
+
+use crate::db::StatementKind;
+
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// A statement ran that may leave state we do not track one by one (DDL, SET, PREPARE,
+    /// variables, ATTACH, PRAGMA, ...): the connection needs the full reset.
+    untracked: bool,
+    /// DuckDB settings we changed for the session (its TimeZone, statement_timeout).
+    settings: BTreeSet<&'static str>,
+}
+
+impl Leftovers {
+    /// Note a statement DuckDB ran for the session.
+    pub fn statement(&mut self, kind: StatementKind) {
+        use StatementKind as K;
+        let harmless = matches!(
+            kind,
+            K::Select
+                | K::Insert
+                | K::Update
+                | K::Delete
+                | K::MergeInto
+                | K::Transaction
+                | K::Explain
+                | K::Copy
+        );
+        if !harmless {
+            self.untracked = true;
+        }
+    }
+
+    /// Note something that leaves state we do not track (a cursor's temporary table, ...).
+    pub fn untracked(&mut self) {
+        self.untracked = true;
+    }
+
+    /// Note a DuckDB setting we changed (it is RESET when the session ends).
+    pub fn setting(&mut self, name: &'static str) {
+        self.settings.insert(name);
+    }
+
+    /// `None`: anything may be left, reset everything; otherwise the settings to reset.
+    pub fn only_settings(&self) -> Option<impl Iterator<Item = &&'static str>> {
+        (!self.untracked).then(|| self.settings.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_statements_leave_nothing() {
+        let mut l = Leftovers::default();
+        l.statement(StatementKind::Select);
+        l.statement(StatementKind::Transaction);
+        l.setting("TimeZone");
+        assert_eq!(l.only_settings().unwrap().collect::<Vec<_>>(), vec![&"TimeZone"]);
+        l.statement(StatementKind::Create);
+        assert!(l.only_settings().is_none());
+    }
+}
