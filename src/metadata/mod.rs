@@ -5,6 +5,7 @@
 //! is small and rare next to queries.
 
 pub mod password;
+mod verified;
 
 use std::sync::Mutex;
 
@@ -28,6 +29,11 @@ pub struct Metadata {
     conn: Mutex<Option<Connection>>,
     /// `"catalog".pgwire`, the qualified schema of the metadata tables.
     schema: String,
+    /// Passwords argon2id accepted before (`None` if no random key could be drawn).
+    verified: Option<verified::VerifiedPasswords>,
+    /// An argon2id hash of nothing anybody knows: checked against for unknown users, so that a
+    /// failed login takes as long whether or not the user exists.
+    decoy_hash: String,
 }
 
 impl Metadata {
@@ -35,6 +41,8 @@ impl Metadata {
         Metadata {
             conn: Mutex::new(Some(conn)),
             schema: format!("{}.pgwire", quote_ident(catalog)),
+            verified: verified::VerifiedPasswords::new(),
+            decoy_hash: password::hash(&password::generate()).unwrap_or_default(),
         }
     }
 
@@ -117,6 +125,30 @@ impl Metadata {
             )?)
         })?;
         Ok(rows.into_iter().next().and_then(|mut r| r[0].take()))
+    }
+
+    /// The user, if `password` is theirs and their login has not expired. Slow on purpose
+    /// (argon2id) unless the same password was accepted before against the same stored hash.
+    pub fn authenticate(&self, name: &str, password: &str) -> PgResult<Option<UserRecord>> {
+        let record = match self.find_user(name)? {
+            Some(record) if !record.expired => record,
+            _ => {
+                password::verify(password, &self.decoy_hash);
+                return Ok(None);
+            }
+        };
+        if let Some(v) = &self.verified {
+            if v.knows(&record.name, &record.password_hash, password) {
+                return Ok(Some(record));
+            }
+        }
+        if !password::verify(password, &record.password_hash) {
+            return Ok(None);
+        }
+        if let Some(v) = &self.verified {
+            v.remember(&record.name, &record.password_hash, password);
+        }
+        Ok(Some(record))
     }
 
     pub fn find_user(&self, name: &str) -> PgResult<Option<UserRecord>> {

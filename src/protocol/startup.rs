@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::codec::{MessageReader, MessageWriter};
 use crate::error::{sqlstate, PgError};
-use crate::metadata::{login_failed, password};
+use crate::metadata::login_failed;
 use crate::server::registry::Stats;
 use crate::server::ServerContext;
 use crate::session::settings::Settings;
@@ -145,12 +145,9 @@ where
         let metadata = ctx.metadata.clone();
         let name = user.clone();
         // Lookup and argon2 are slow on purpose: keep them off the I/O threads.
-        crate::exit::run_blocking(move || {
-            let record = metadata.find_user(&name)?;
-            Ok::<_, PgError>(record.filter(|r| !r.expired && password::verify(&given, &r.password_hash)))
-        })
-        .await
-        .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
+        crate::exit::run_blocking(move || metadata.authenticate(&name, &given))
+            .await
+            .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
     };
     let Some(record) = record else {
         Stats::add(&ctx.stats.refused, 1);

@@ -148,3 +148,24 @@ def test_port_in_use_is_a_clear_error_and_nothing_breaks(tmp_path):
     finally:
         blocker.close()
         h.close()
+
+
+def test_a_remembered_password_still_refuses_every_other_password(host):
+    """After argon2id accepted a password once, the same user and password log in without it;
+    anything else still meets the full check and the same refusal."""
+
+    def login(password, user="duckdb"):
+        try:
+            with psycopg.connect(host="127.0.0.1", port=host.port, user=user, password=password,
+                                 dbname="memory") as c:
+                return c.execute("SELECT 1").fetchone() == (1,)
+        except psycopg.OperationalError as e:
+            assert f'password authentication failed for user "{user}"' in str(e)
+            return False
+
+    assert login("pw")
+    assert all(login("pw") for _ in range(5))  # remembered
+    for wrong in ("not the password", "pw ", "PW", "p"):
+        assert not login(wrong)
+    assert not login("pw", user="nobody")
+    assert login("pw")
