@@ -231,6 +231,10 @@ class Bench:
         out = {}
         for which in ("pgwire", "postgres"):
             server = self.servers[which]
+            # A first round settles allocator pools and runtime threads, so that what the
+            # second round adds is what sessions cost.
+            for conn in [psycopg.connect(server.dsn()) for _ in range(idle_count)]:
+                conn.close()
             time.sleep(1)
             before = memory_kb(server.pids())
             idle = [psycopg.connect(server.dsn()) for _ in range(idle_count)]
