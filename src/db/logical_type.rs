@@ -59,6 +59,27 @@ pub enum DuckType {
     Other(String),
 }
 
+impl DuckType {
+    /// Integers of every width and decimals: numbers written exactly, as plain digits.
+    pub fn is_exact_number(&self) -> bool {
+        use DuckType::*;
+        matches!(
+            self,
+            TinyInt
+                | SmallInt
+                | Integer
+                | BigInt
+                | UTinyInt
+                | USmallInt
+                | UInteger
+                | UBigInt
+                | HugeInt
+                | UHugeInt
+                | Decimal { .. }
+        )
+    }
+}
+
 /// How a DECIMAL's values are stored in a vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecimalStorage {

@@ -52,35 +52,25 @@ impl Encoder {
     pub fn is_plain_text(&self) -> bool {
         use DuckType::*;
         self.format == Format::Text
-            && matches!(
-                self.ty,
-                Boolean
-                    | TinyInt
-                    | SmallInt
-                    | Integer
-                    | BigInt
-                    | UTinyInt
-                    | USmallInt
-                    | UInteger
-                    | UBigInt
-                    | HugeInt
-                    | UHugeInt
-                    | Float
-                    | Double
-                    | Decimal { .. }
-                    | Date
-                    | Time
-                    | TimeNs
-                    | TimeTz
-                    | Timestamp
-                    | TimestampS
-                    | TimestampMs
-                    | TimestampNs
-                    | TimestampTz
-                    | TimestampTzNs
-                    | Interval
-                    | Uuid
-            )
+            && (self.ty.is_exact_number()
+                || matches!(
+                    self.ty,
+                    Boolean
+                        | Float
+                        | Double
+                        | Date
+                        | Time
+                        | TimeNs
+                        | TimeTz
+                        | Timestamp
+                        | TimestampS
+                        | TimestampMs
+                        | TimestampNs
+                        | TimestampTz
+                        | TimestampTzNs
+                        | Interval
+                        | Uuid
+                ))
     }
 
     /// Write the value at `row`, which the caller has checked is not NULL.

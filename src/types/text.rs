@@ -441,17 +441,7 @@ fn write_json(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, sty
             b"false"
         }),
         Json => out.put_slice(v.bytes_at(row)),
-        TinyInt
-        | SmallInt
-        | Integer
-        | BigInt
-        | UTinyInt
-        | USmallInt
-        | UInteger
-        | UBigInt
-        | HugeInt
-        | UHugeInt
-        | Decimal { .. } => write_scalar(ty, v, row, out, style),
+        exact if exact.is_exact_number() => write_scalar(ty, v, row, out, style),
         Float | Double => {
             let mut scratch = BytesMut::new();
             write_scalar(ty, v, row, &mut scratch, style);
