@@ -85,6 +85,8 @@ pub struct Vector<'c> {
     raw: ffi::duckdb_vector,
     len: usize,
     validity: *const u64,
+    /// The data buffer, fetched once: encoders read it for every value.
+    data: *const u8,
     /// Bytes per value in the data buffer (0 where the data buffer holds no plain values).
     width: usize,
     _chunk: PhantomData<&'c ()>,
@@ -94,10 +96,13 @@ impl<'c> Vector<'c> {
     fn new(raw: ffi::duckdb_vector, len: usize) -> Self {
         // SAFETY: live vector; NULL validity means all rows are valid.
         let validity = unsafe { ffi::duckdb_vector_get_validity(raw) } as *const u64;
+        // SAFETY: live vector; its data buffer lives as long as the chunk.
+        let data = unsafe { ffi::duckdb_vector_get_data(raw) } as *const u8;
         Vector {
             raw,
             len,
             validity,
+            data,
             width: physical_width(raw),
             _chunk: PhantomData,
         }
@@ -136,10 +141,7 @@ impl<'c> Vector<'c> {
         );
         // SAFETY: a flat vector holds `len` values of its physical type, whose width we checked;
         // `T: Plain` makes any bit pattern of that width a valid value.
-        unsafe {
-            let data = ffi::duckdb_vector_get_data(self.raw) as *const T;
-            std::slice::from_raw_parts(data, self.len)
-        }
+        unsafe { std::slice::from_raw_parts(self.data as *const T, self.len) }
     }
 
     /// The bytes of a VARCHAR / BLOB / BIT / BIGNUM value at `row`.

@@ -254,6 +254,11 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
         let _ = write!(fixed, "{:.*e}", precision as usize - 1, value);
         (fixed.as_str(), precision)
     };
+    if extra_float_digits > 0 {
+        if let Some(plain) = already_postgres_form(text, max_exp) {
+            return out.put_slice(plain.as_bytes());
+        }
+    }
     let negative = text.starts_with('-');
     let (digits, exp) = scientific_digits(text.trim_start_matches('-'));
     if negative {
@@ -290,6 +295,29 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
         }
         out.put_slice(&digits);
     }
+}
+
+/// ryu's text when it is already what PostgreSQL writes: fixed notation (no exponent) with
+/// fewer than `max_exp` integer digits, which is most values; "12.0" becomes "12".
+fn already_postgres_form(text: &str, max_exp: i32) -> Option<&str> {
+    if text.contains('e') {
+        return None;
+    }
+    let unsigned = text.trim_start_matches('-');
+    let int_part = unsigned.split('.').next().unwrap_or(unsigned);
+    if int_part == "0" {
+        // Below 1: ryu writes fixed notation down to 1e-4 only where PostgreSQL does too, but
+        // leave the smallest to the general path.
+        let frac = unsigned.get(2..).unwrap_or("");
+        if frac.bytes().take_while(|&b| b == b'0').count() > 3 {
+            return None;
+        }
+        return Some(text.strip_suffix(".0").unwrap_or(text));
+    }
+    if int_part.len() as i32 > max_exp {
+        return None;
+    }
+    Some(text.strip_suffix(".0").unwrap_or(text))
 }
 
 /// The significant digits of a decimal number's text (`1.25`, `0.001`, `1e100`, `2.5e-10`) and
@@ -494,6 +522,12 @@ mod tests {
         assert_eq!(float(0.1f32 as f64, true), "0.1");
         assert_eq!(float(1e6, true), "1e+06");
         assert_eq!(float(-0.0, false), "-0");
+        assert_eq!(float(0.0, false), "0");
+        assert_eq!(float(0.00012, false), "0.00012");
+        assert_eq!(float(999999999999999.0, false), "999999999999999");
+        assert_eq!(float(1666666.3333333333, false), "1666666.3333333333");
+        assert_eq!(float(123456.0, true), "123456");
+        assert_eq!(float(1234567.0, true), "1.234567e+06");
     }
 
     #[test]
