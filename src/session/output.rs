@@ -216,6 +216,8 @@ impl Output {
                     }
                     if vector.is_valid(row) && direct[i] {
                         encoder.write(vector, row, &mut self.buf, &self.style);
+                    } else if vector.is_valid(row) && encoder.is_stored_text() {
+                        copy.put_field(&mut self.buf, Some(vector.bytes_at(row)));
                     } else if vector.is_valid(row) {
                         scratch.clear();
                         encoder.write(vector, row, &mut scratch, &self.style);

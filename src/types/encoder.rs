@@ -47,6 +47,11 @@ impl Encoder {
         })
     }
 
+    /// Is the text of a value its stored bytes as they are (VARCHAR, JSON)?
+    pub fn is_stored_text(&self) -> bool {
+        self.format == Format::Text && matches!(self.ty, DuckType::Varchar | DuckType::Json)
+    }
+
     /// Does the text of every value consist of letters, digits, spaces and `. : + -` only (so
     /// that COPY never needs to escape or quote it)?
     pub fn is_plain_text(&self) -> bool {
