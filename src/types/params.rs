@@ -269,6 +269,35 @@ pub fn decode(
             datetime::put_time_of_day(&mut out, i64::from_be_bytes(fixed(slot, bytes, "time")?));
             String::from_utf8_lossy(&out).into_owned()
         }
+        oid::TIMETZ => {
+            // Microseconds of the day, then the zone as seconds *west* of UTC.
+            let b: [u8; 12] = fixed(slot, bytes, "timetz")?;
+            let micros = i64::from_be_bytes(b[..8].try_into().unwrap_or_default());
+            let west = i32::from_be_bytes(b[8..].try_into().unwrap_or_default());
+            let mut out = BytesMut::new();
+            datetime::put_time_of_day(&mut out, micros);
+            datetime::put_utc_offset(&mut out, -west);
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        oid::VARBIT => {
+            // The number of bits, then the bits, most significant first.
+            let count = bytes
+                .get(..4)
+                .map(|n| i32::from_be_bytes([n[0], n[1], n[2], n[3]]));
+            let bits = &bytes[4.min(bytes.len())..];
+            match count {
+                Some(n) if n >= 0 && (n as usize).div_ceil(8) == bits.len() => (0..n as usize)
+                    .map(|i| {
+                        if bits[i / 8] & (0x80 >> (i % 8)) != 0 {
+                            '1'
+                        } else {
+                            '0'
+                        }
+                    })
+                    .collect(),
+                _ => return Err(invalid(slot, "varbit")),
+            }
+        }
         oid::INTERVAL => {
             let b: [u8; 16] = fixed(slot, bytes, "interval")?;
             let micros = i64::from_be_bytes(b[..8].try_into().unwrap_or_default());

@@ -344,3 +344,16 @@ def test_tokio_postgres_reads_and_writes_every_type_in_binary(typed):
         if name not in skip:
             assert typed.sql(f"SELECT bool_and({same_sql(name, ty)}) FROM all_types a, all_types_tokio b "
                              f"WHERE a.i = b.i") == [[True]], name
+
+
+def test_binary_parameters_of_timetz_and_varbit(typed):
+    with psycopg.connect(typed.dsn(), autocommit=True) as c:
+        cur = c.cursor(binary=True)
+        noon = datetime.time(12, 30, 0, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+        assert cur.execute("SELECT %b::TIMETZ::VARCHAR", [noon]).fetchone() == ("12:30:00.000005+05:30",)
+        west = datetime.time(1, 2, 3, tzinfo=datetime.timezone(datetime.timedelta(hours=-8)))
+        assert cur.execute("SELECT %b::TIMETZ::VARCHAR", [west]).fetchone() == ("01:02:03-08",)
+        # varbit in binary: psycopg has no Python type for it, so send the wire bytes by hand.
+        bits = (5).to_bytes(4, "big") + bytes([0b10110000])
+        got = c.pgconn.exec_params(b"SELECT $1::BIT::VARCHAR", [bits], [1562], [1], 0)
+        assert got.get_value(0, 0) == b"10110"
