@@ -26,7 +26,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 EXTENSION = os.environ.get("PGWIRE_EXTENSION") or os.path.join(ROOT, "build", "release", "pgwire.duckdb_extension")
-HOST_SCRIPT = os.path.join(ROOT, "test", "integration", "host.py")
 PASSWORD = "benchpw"
 # int, bigint, double and a varchar of about ten characters, the same in both databases.
 ROWS_SQL = {
@@ -101,31 +100,26 @@ class Postgres:
 
 
 class DuckHost:
-    """A DuckDB host process serving pgwire (the integration tests' host script)."""
+    """A DuckDB host process serving pgwire: the integration tests' host."""
 
     def __init__(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, HOST_SCRIPT, EXTENSION, ":memory:", f"0, password := '{PASSWORD}', max_connections := 250"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.port = json.loads(self.proc.stdout.readline())["port"]
+        sys.path.insert(0, os.path.join(ROOT, "test", "integration"))
+        from conftest import Host
+
+        self.host = Host(start_args=f"0, password := '{PASSWORD}', max_connections := 250")
+        self.port = self.host.port
 
     def sql(self, query):
-        self.proc.stdin.write(json.dumps({"sql": query}) + "\n")
-        self.proc.stdin.flush()
-        answer = json.loads(self.proc.stdout.readline())
-        if "error" in answer:
-            raise RuntimeError(answer["error"])
-        return answer["rows"]
+        return self.host.sql(query)
 
     def dsn(self):
-        return f"host=127.0.0.1 port={self.port} user=duckdb password={PASSWORD} dbname=memory"
+        return self.host.dsn(password=PASSWORD)
 
     def pids(self):
-        return [self.proc.pid]
+        return [self.host.proc.pid]
 
     def stop(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
+        self.host.close(timeout=60)
 
 
 def memory_kb(pids):
