@@ -70,16 +70,15 @@ integration-test: release
 	cargo build --release --quiet --manifest-path test/integration/tokio_client/Cargo.toml
 	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
 
-# Benchmarks against PostgreSQL (Debian's postgresql package: initdb, pg_ctl, pgbench) and
-# in-process DuckDB; results under bench/results/. Not part of `make test`.
-BENCH_PACKAGES := pyarrow
-
+# Benchmarks against PostgreSQL (bench/prepare.sh installs Debian's postgresql for initdb,
+# pg_ctl and pgbench when it is missing) and in-process DuckDB; results under bench/results/.
+# Not part of `make test`.
 bench: release
-	$(VENV)/bin/pip install --quiet $(BENCH_PACKAGES)
+	bench/prepare.sh
 	$(VENV)/bin/python bench/run.py
 
 bench-quick: release
-	$(VENV)/bin/pip install --quiet $(BENCH_PACKAGES)
+	bench/prepare.sh
 	$(VENV)/bin/python bench/run.py --quick
 
 clean:
