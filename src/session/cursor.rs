@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use super::executor::{Rows, Stop};
-use super::extended::{returns_rows, Extended, Portal, Statement};
+use super::extended::Extended;
 use super::output::Output;
+use super::portal::{returns_rows, Portal, Statement};
 use super::sql_text::leading_keywords;
 use super::TxnState;
 use crate::db::{Connection, Prepared, StatementKind};

@@ -7,6 +7,7 @@ pub mod executor;
 pub mod extended;
 pub mod leftovers;
 pub mod output;
+pub mod portal;
 pub mod settings;
 pub mod sql_text;
 pub mod statement_cache;
