@@ -163,3 +163,32 @@ def test_bytea_in_text_copy(host):
             copy.write(b"3,\\x6869\n")
         assert c.execute("SELECT id, b FROM copy_bytes ORDER BY id").fetchall() == [
             (1, b"\x00\xffA"), (2, None), (3, b"hi")]
+
+
+def test_copy_through_the_extended_protocol_answers_once_per_sync(host, table):
+    """Parse/Bind/Execute/Sync of a COPY FROM STDIN, then the data and another Sync (as
+    tokio-postgres sends it): one ReadyForQuery for the pair, after CopyDone or CopyFail."""
+    import struct
+
+    from wire import Wire, kinds
+
+    def msg(kind, body=b""):
+        return kind.encode() + struct.pack("!I", len(body) + 4) + body
+
+    start = (msg("P", f"COPY {table} (id) FROM STDIN".encode() + b"\0\0\0") + msg("B", bytes(8))
+             + msg("E", bytes(5)) + msg("S"))
+    w = Wire(host.port)
+    w.startup()
+    w.send_raw(start)
+    assert [w.read().kind for _ in range(3)] == ["1", "2", "G"]
+    w.send_raw(msg("d", b"1\n2\n") + msg("f", b"client gave up\0") + msg("S"))
+    failed = w.read_until("Z")
+    assert kinds(failed) == "EZ" and failed[0].fields()["C"] == "57014"
+    w.send_raw(start)
+    assert [w.read().kind for _ in range(3)] == ["1", "2", "G"]
+    w.send_raw(msg("d", b"1\n2\n") + msg("c") + msg("S"))
+    done = w.read_until("Z")
+    assert kinds(done) == "CZ" and done[0].body == b"COPY 2\0"
+    assert kinds(w.query("SELECT 1")) == "TDCZ"  # nothing left over in the stream
+    w.close()
+    assert host.sql(f"SELECT count(*) FROM {table}") == [[2]]
