@@ -175,7 +175,7 @@ def test_copy_through_the_extended_protocol_answers_once_per_sync(host, table):
     def msg(kind, body=b""):
         return kind.encode() + struct.pack("!I", len(body) + 4) + body
 
-    start = (msg("P", f"COPY {table} (id) FROM STDIN".encode() + b"\0\0\0") + msg("B", bytes(8))
+    start = (msg("P", b"\0" + f"COPY {table} (id) FROM STDIN".encode() + b"\0\0\0") + msg("B", bytes(8))
              + msg("E", bytes(5)) + msg("S"))
     w = Wire(host.port)
     w.startup()
