@@ -14,7 +14,7 @@ use super::executor::{Rows, Stop};
 use super::extended::Extended;
 use super::output::Output;
 use super::portal::{returns_rows, Portal, Statement};
-use super::sql_text::leading_keywords;
+use super::sql_text::{keyword_spans, leading_keywords};
 use super::TxnState;
 use crate::db::{Connection, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
@@ -146,9 +146,9 @@ fn syntax(message: impl Into<String>) -> PgError {
 }
 
 /// Recognise DECLARE … CURSOR, FETCH, MOVE and CLOSE; `None` for any other statement.
-pub fn parse(sql: &str) -> Option<Result<CursorCommand, PgError>> {
-    let first = leading_keywords(sql, 1);
-    let parsed = match first.first().map(String::as_str)? {
+/// `keywords`: the statement's leading keywords, as `leading_keywords` gives them.
+pub fn parse(sql: &str, keywords: &[String]) -> Option<Result<CursorCommand, PgError>> {
+    let parsed = match keywords.first().map(String::as_str)? {
         "DECLARE" => parse_declare(sql),
         "FETCH" => parse_fetch(sql, false),
         "MOVE" => parse_fetch(sql, true),
@@ -160,11 +160,7 @@ pub fn parse(sql: &str) -> Option<Result<CursorCommand, PgError>> {
 
 /// The words of `sql` after its first keyword, up to the end (or, for DECLARE, up to FOR).
 fn words_after_verb(sql: &str) -> Vec<Word<'_>> {
-    let start = sql
-        .to_ascii_uppercase()
-        .find(leading_keywords(sql, 1)[0].as_str())
-        .unwrap_or(0);
-    let mut at = start + leading_keywords(sql, 1)[0].len();
+    let mut at = keyword_spans(sql, 1).first().map_or(0, |&(_, end)| end);
     let mut words = Vec::new();
     while let Some(word) = next_word(sql, at) {
         at = word.end;
@@ -559,8 +555,12 @@ impl Extended {
 mod tests {
     use super::*;
 
+    fn parse_sql(sql: &str) -> Option<Result<CursorCommand, PgError>> {
+        parse(sql, &leading_keywords(sql, 8))
+    }
+
     fn fetch(sql: &str) -> Fetch {
-        match parse(sql) {
+        match parse_sql(sql) {
             Some(Ok(CursorCommand::Fetch(f))) => f,
             other => panic!("{sql}: {other:?}"),
         }
@@ -568,7 +568,7 @@ mod tests {
 
     #[test]
     fn declare() {
-        let d = match parse("declare \"My \"\"c\" binary no scroll cursor with hold for select 1;") {
+        let d = match parse_sql("declare \"My \"\"c\" binary no scroll cursor with hold for select 1;") {
             Some(Ok(CursorCommand::Declare(d))) => d,
             other => panic!("{other:?}"),
         };
@@ -583,11 +583,17 @@ mod tests {
             }
         );
         assert!(matches!(
-            parse("DECLARE c SCROLL CURSOR FOR SELECT 1"),
+            parse_sql("DECLARE c SCROLL CURSOR FOR SELECT 1"),
             Some(Err(_))
         ));
-        assert!(matches!(parse("DECLARE c CURSOR FOR "), Some(Err(_))));
-        assert!(parse("SELECT 1").is_none());
+        assert!(matches!(parse_sql("DECLARE c CURSOR FOR "), Some(Err(_))));
+        assert!(parse_sql("SELECT 1").is_none());
+        match parse_sql("/* declare x */ DECLARE c CURSOR FOR SELECT 1") {
+            Some(Ok(CursorCommand::Declare(d))) => {
+                assert_eq!((d.name.as_str(), d.query.as_str()), ("c", "SELECT 1"))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -602,7 +608,10 @@ mod tests {
         assert_eq!(fetch("FETCH backward 2 FROM c").direction, Direction::Backward);
         assert_eq!(fetch("FETCH ABSOLUTE 5 c").direction, Direction::Absolute(5));
         assert!(fetch("MOVE 5 IN c").move_only);
-        assert!(matches!(parse("FETCH 5 FROM c d"), Some(Err(_))));
-        assert_eq!(parse("CLOSE ALL").unwrap().unwrap(), CursorCommand::Close(None));
+        assert!(matches!(parse_sql("FETCH 5 FROM c d"), Some(Err(_))));
+        assert_eq!(
+            parse_sql("CLOSE ALL").unwrap().unwrap(),
+            CursorCommand::Close(None)
+        );
     }
 }

@@ -147,7 +147,7 @@ fn run_statement(
     out: &mut Output,
     state: &mut SessionState,
 ) -> Result<(), Stop> {
-    let cursor_command = cursor::parse(text);
+    let cursor_command = cursor::parse(text, keywords);
     if cursor_command.is_none() {
         // DuckDB runs one statement at a time: open portals and cursors give their results up.
         state.extended.close_open_results(None);

@@ -191,7 +191,7 @@ impl Extended {
             out.parse_complete();
             return Ok(());
         }
-        if let Some(command) = cursor::parse(&m.query) {
+        if let Some(command) = cursor::parse(&m.query, &keywords) {
             let mut command = command?;
             let columns = command
                 .fetched_cursor()

@@ -132,6 +132,14 @@ fn skip_dollar_quoted(bytes: &[u8], i: usize) -> usize {
 
 /// The first `n` words of a statement, upper-cased, skipping comments.
 pub fn leading_keywords(sql: &str, n: usize) -> Vec<String> {
+    keyword_spans(sql, n)
+        .into_iter()
+        .map(|(start, end)| sql[start..end].to_ascii_uppercase())
+        .collect()
+}
+
+/// Where the first `n` words of a statement are (byte ranges), skipping comments.
+pub fn keyword_spans(sql: &str, n: usize) -> Vec<(usize, usize)> {
     let bytes = sql.as_bytes();
     let mut words = Vec::new();
     let mut i = 0;
@@ -146,7 +154,7 @@ pub fn leading_keywords(sql: &str, n: usize) -> Vec<String> {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            words.push(sql[start..i].to_ascii_uppercase());
+            words.push((start, i));
         } else if c.is_ascii_whitespace() || c == b'(' {
             i += 1;
         } else {
