@@ -7,6 +7,16 @@ use std::collections::BTreeSet;
 
 use crate::db::StatementKind;
 
+/// May a statement of this kind leave state on the connection, or change what names mean?
+/// Queries, data changes, COPY and transaction control do not.
+pub fn may_leave_state(kind: StatementKind) -> bool {
+    use StatementKind as K;
+    !matches!(
+        kind,
+        K::Select | K::Insert | K::Update | K::Delete | K::MergeInto | K::Transaction | K::Explain | K::Copy
+    )
+}
+
 #[derive(Debug, Default)]
 pub struct Leftovers {
     /// A statement ran that may leave state we do not track one by one (DDL, SET, PREPARE,
@@ -19,19 +29,7 @@ pub struct Leftovers {
 impl Leftovers {
     /// Note a statement DuckDB ran for the session.
     pub fn statement(&mut self, kind: StatementKind) {
-        use StatementKind as K;
-        let harmless = matches!(
-            kind,
-            K::Select
-                | K::Insert
-                | K::Update
-                | K::Delete
-                | K::MergeInto
-                | K::Transaction
-                | K::Explain
-                | K::Copy
-        );
-        if !harmless {
+        if may_leave_state(kind) {
             self.untracked = true;
         }
     }

@@ -35,10 +35,9 @@ impl StatementCache {
         )
     }
 
-    /// Does running a statement of this kind make kept statements suspect? Anything but queries,
-    /// data changes and transaction control may change what names mean.
+    /// Does running a statement of this kind make kept statements suspect?
     pub fn invalidated_by(kind: StatementKind) -> bool {
-        !Self::keeps(kind) && !matches!(kind, StatementKind::Transaction | StatementKind::Explain)
+        super::leftovers::may_leave_state(kind)
     }
 
     pub fn get(&self, sql: &str) -> Option<SharedPrepared> {
