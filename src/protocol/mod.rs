@@ -1,10 +1,12 @@
 //! The PostgreSQL wire protocol: one task per client connection, from the first byte to close.
 
 pub mod codec;
+mod link;
 mod startup;
 pub mod tag;
 
 use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -12,24 +14,22 @@ use bytes::BytesMut;
 use pgwire_proto::messages::PgWireFrontendMessage;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, Notify};
 
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
-use crate::exit::run_blocking;
+use crate::exit::{begin_duckdb_work, run_blocking};
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
-use crate::session::copy_in::{CopyInput, CopyMessage};
 use crate::session::executor::{run_simple_query, StatementObserver};
 use crate::session::output::{ClientGone, Output};
 use crate::session::SessionState;
 use crate::session::TxnState;
 use codec::{MessageReader, MessageWriter};
+use link::SessionLink;
 use startup::Opening;
 
-/// Pieces of result in flight between a running statement and the socket. Small on purpose:
-/// a slow client holds back the query (backpressure), it never makes us buffer a whole result.
-const RESULT_CHANNEL_PIECES: usize = 4;
+/// The most of its output buffer a session keeps between statements.
+const KEPT_BUFFER: usize = 16 * 1024;
 
 /// Counts a connection as open for as long as it lives (admission control).
 struct OpenGuard<'a>(&'a ServerContext);
@@ -109,6 +109,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         info: Arc::clone(&info),
         ctx: Arc::clone(&ctx),
         held: None,
+        buffer: BytesMut::new(),
     };
     if writer.flush().await.is_ok() {
         session.run(&mut reader, &mut writer).await;
@@ -118,7 +119,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
 }
 
 struct Session {
-    /// `None` only while a statement runs on a blocking thread, or after a crash lost it.
+    /// `None` only after a crash lost it.
     conn: Option<Connection>,
     /// Statements, portals and parameters kept between statements.
     state: SessionState,
@@ -128,6 +129,8 @@ struct Session {
     /// A message read ahead (while gathering an extended batch, or during COPY) that the main
     /// loop handles next.
     held: Option<PgWireFrontendMessage>,
+    /// Where statements encode their answers, kept between them.
+    buffer: BytesMut,
 }
 
 /// Reports statement starts to the registry, from the executor's thread.
@@ -236,14 +239,12 @@ impl Session {
         Stats::add(&self.ctx.stats.queries, 1);
         self.info.begin_query(&sql);
         let observer = Observer(Arc::clone(&self.info));
-        let done = self
-            .run_job(reader, writer, move |conn, state, txn, out| {
-                let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
-                observer.ready(txn);
-                out.ready_for_query(txn.status());
-                Ok(txn)
-            })
-            .await;
+        let done = self.run_job(reader, writer, |conn, state, txn, out| {
+            let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
+            observer.ready(txn);
+            out.ready_for_query(txn.status());
+            Ok(txn)
+        });
         done && writer.flush().await.is_ok()
     }
 
@@ -274,20 +275,18 @@ impl Session {
             }
         }
         let observer = Observer(Arc::clone(&self.info));
-        let done = self
-            .run_job(reader, writer, move |conn, state, txn, out| {
-                state
-                    .extended
-                    .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
-            })
-            .await;
+        let done = self.run_job(reader, writer, |conn, state, txn, out| {
+            state
+                .extended
+                .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
+        });
         done && writer.flush().await.is_ok()
     }
 
-    /// Run DuckDB work for this session on a blocking thread, streaming what it writes to the
-    /// client as it comes. While a COPY FROM STDIN of the job takes data, the client's messages
-    /// go to it. Returns false when the session must end.
-    async fn run_job<R, W, F>(
+    /// Run DuckDB work for this session on this thread, taken out of tokio's worker pool while
+    /// it runs (see `link`): the job writes its answer to the socket as it goes, and a COPY FROM
+    /// STDIN in it reads the client's data. Returns false when the session must end.
+    fn run_job<R, W, F>(
         &mut self,
         reader: &mut MessageReader<R>,
         writer: &mut MessageWriter<W>,
@@ -296,89 +295,39 @@ impl Session {
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
-        F: FnOnce(&Connection, &mut SessionState, TxnState, &mut Output) -> Result<TxnState, ClientGone>
-            + Send
-            + 'static,
+        F: FnOnce(&Connection, &mut SessionState, TxnState, &mut Output) -> Result<TxnState, ClientGone>,
     {
-        let Some(conn) = self.conn.take() else {
+        let Some(conn) = self.conn.as_ref() else {
             return false;
         };
-        let mut state = std::mem::take(&mut self.state);
-        let (tx, mut rx) = mpsc::channel::<BytesMut>(RESULT_CHANNEL_PIECES);
-        let (copy_tx, copy_rx) = mpsc::channel::<CopyMessage>(RESULT_CHANNEL_PIECES * 2);
-        let copy_begins = Arc::new(Notify::new());
-        let input = CopyInput::new(copy_rx, Arc::clone(&copy_begins));
-        let txn = self.txn;
-        let task = run_blocking(move || {
-            let mut out = Output::new(tx, input);
-            out.set_style(state.settings.style().clone());
-            let outcome = job(&conn, &mut state, txn, &mut out);
-            let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
-            (conn, state, outcome)
-        });
-
-        let mut copy_tx = Some(copy_tx);
-        let mut copying = false;
-        let mut client_gone = false;
-        loop {
-            tokio::select! {
-                piece = rx.recv() => {
-                    let Some(piece) = piece else { break };
-                    if client_gone {
-                        continue;
-                    }
-                    if writer.write_encoded(&piece).await.is_err() {
-                        // The client left mid-result: stop the statement, then drain what is in flight.
-                        client_gone = true;
-                        self.info.interrupt();
-                        (copy_tx, copying) = (None, false);
-                        continue;
-                    }
-                    Stats::add(&self.ctx.stats.bytes_sent, piece.len() as u64);
-                }
-                _ = copy_begins.notified(), if !copying && copy_tx.is_some() => copying = true,
-                msg = reader.next(), if copying => {
-                    let message = match msg {
-                        Ok(Some(PgWireFrontendMessage::CopyData(d))) => CopyMessage::Data(d.data),
-                        Ok(Some(PgWireFrontendMessage::CopyDone(_))) => CopyMessage::Done,
-                        Ok(Some(PgWireFrontendMessage::CopyFail(f))) => CopyMessage::Fail(f.message),
-                        // PostgreSQL ignores these during COPY.
-                        Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => continue,
-                        Ok(Some(other)) => {
-                            self.held = Some(other);
-                            CopyMessage::Fail("unexpected message type during COPY".into())
-                        }
-                        Ok(None) | Err(_) => {
-                            // Closing the data channel tells the COPY that the client is gone.
-                            (copy_tx, copying) = (None, false);
-                            continue;
-                        }
-                    };
-                    let last = !matches!(message, CopyMessage::Data(_));
-                    let sender = copy_tx.as_ref().expect("copying");
-                    // A COPY that stopped taking data (it failed) closed its end.
-                    if sender.send(message).await.is_err() {
-                        copy_tx = None;
-                    }
-                    if last || copy_tx.is_none() {
-                        copying = false;
-                    }
-                }
-            }
-        }
-        let (conn, state, outcome) = match task.await {
-            Some(done) => done,
-            // A panic in the executor (the connection went down with it), or the process exits.
-            None => {
-                writer.error(&PgError::fatal(
-                    sqlstate::INTERNAL_ERROR,
-                    "internal error while running the statement",
-                ));
-                return false;
-            }
+        let Some(_work) = begin_duckdb_work() else {
+            return false;
         };
-        self.conn = Some(conn);
-        self.state = state;
+        let mut link = SessionLink::new(reader, writer, &mut self.held, &self.ctx.stats);
+        let buffer = std::mem::take(&mut self.buffer);
+        let (state, txn) = (&mut self.state, self.txn);
+        let ran = tokio::task::block_in_place(|| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut out = Output::new(&mut link, buffer, state.settings.style().clone());
+                let outcome = job(conn, state, txn, &mut out);
+                let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
+                (outcome, out.into_buffer())
+            }))
+        });
+        let client_gone = link.client_gone();
+        let Ok((outcome, buffer)) = ran else {
+            // The connection may be in any state after a panic in the middle of its work.
+            self.conn = None;
+            writer.error(&PgError::fatal(
+                sqlstate::INTERNAL_ERROR,
+                "internal error while running the statement",
+            ));
+            return false;
+        };
+        // A big result grew the buffer: an idle session does not keep that memory.
+        if buffer.capacity() <= KEPT_BUFFER {
+            self.buffer = buffer;
+        }
         let Ok(txn) = outcome else { return false };
         self.txn = txn;
         !client_gone

@@ -2,10 +2,7 @@
 //! loaded through DuckDB's appender (never row-by-row INSERT), all in one transaction: a bad row
 //! aborts the whole COPY with its line number and nothing is loaded.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
-use tokio::sync::{mpsc, Notify};
 
 use super::copy::{split_table, CopyFormat, CopyOut};
 use super::executor::Stop;
@@ -16,64 +13,23 @@ use crate::error::{sqlstate, PgError};
 use crate::types::params::{self, Slot, Value};
 use crate::types::{datetime, oid, PgType};
 
-/// What the I/O side forwards from the client during COPY FROM STDIN.
+/// What the client sends during COPY FROM STDIN.
 pub enum CopyMessage {
     Data(Bytes),
     Done,
     Fail(String),
 }
 
-/// The client's COPY data as a statement running on a blocking thread receives it. The I/O
-/// side passes the client's messages on only after [`CopyInput::begin`]: until the COPY has
-/// sent CopyInResponse, what the client sends is its next statement, not data.
-pub struct CopyInput {
-    rx: mpsc::Receiver<CopyMessage>,
-    begin: Arc<Notify>,
-    /// A COPY took data through this input already (one per job: it is closed after).
-    used: bool,
-}
-
-impl CopyInput {
-    pub fn new(rx: mpsc::Receiver<CopyMessage>, begin: Arc<Notify>) -> CopyInput {
-        CopyInput {
-            rx,
-            begin,
-            used: false,
-        }
-    }
-
-    /// Has a COPY entered copy-in mode with this input?
-    pub fn used(&self) -> bool {
-        self.used
-    }
-
-    fn begin(&mut self) {
-        self.used = true;
-        self.begin.notify_one();
-    }
-
-    fn next(&mut self) -> Option<CopyMessage> {
-        self.rx.blocking_recv()
-    }
-
-    /// The COPY is over: the I/O side stops forwarding (what still comes is dropped there).
-    fn end(&mut self) {
-        self.rx.close();
-    }
-}
-
 /// Run `COPY table FROM STDIN`: CopyInResponse, load until CopyDone, then `Ok(rows loaded)`.
 /// `txn`: the transaction the COPY runs in (outside a block it makes its own, to be atomic).
 pub(super) fn copy(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
-    if out.copy_input().used {
+    if out.copied_in() {
         return Err(Stop::Failed(PgError::new(
             sqlstate::FEATURE_NOT_SUPPORTED,
             "only one COPY FROM STDIN can run per Query message",
         )));
     }
-    let loaded = load_atomically(conn, spec, txn, out);
-    out.copy_input().end();
-    loaded
+    load_atomically(conn, spec, txn, out)
 }
 
 fn load_atomically(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
@@ -124,9 +80,9 @@ fn load(conn: &Connection, spec: &CopyOut, out: &mut Output) -> Result<u64, Stop
     };
     out.copy_in_response(spec.format == CopyFormat::Binary, loader.columns);
     out.flush()?;
-    out.copy_input().begin();
+    out.begin_copy_in();
     loop {
-        match out.copy_input().next() {
+        match out.copy_message() {
             Some(CopyMessage::Data(data)) => loader.feed(&data, &mut appender)?,
             Some(CopyMessage::Done) => break,
             Some(CopyMessage::Fail(reason)) => {

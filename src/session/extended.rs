@@ -89,7 +89,7 @@ impl Extended {
         for message in batch {
             // The client sent the rest of the batch before the COPY data: PostgreSQL, reading
             // it in copy-in mode, ignores the Sync and Flush among it.
-            if out.copy_input().used()
+            if out.copied_in()
                 && matches!(
                     message,
                     PgWireFrontendMessage::Sync(_) | PgWireFrontendMessage::Flush(_)

@@ -1,7 +1,7 @@
-//! A running statement's link to its client: where it writes its protocol messages (a buffer
-//! handed to the session's I/O task in pieces through a bounded channel, so that a slow client
-//! holds back the query instead of making the server buffer the whole result), and where a
-//! COPY FROM STDIN reads the client's data.
+//! A running statement's way to its client: it encodes protocol messages into a buffer and
+//! hands the buffer to the session's [`ClientLink`] whenever it fills (so that a slow client
+//! holds back the query instead of making the server buffer the whole result); a COPY FROM
+//! STDIN reads the client's data through the same link.
 
 use bytes::{BufMut, BytesMut};
 use pgwire_proto::messages::data::{FieldDescription, NoData, ParameterDescription, RowDescription};
@@ -11,10 +11,9 @@ use pgwire_proto::messages::response::{
 };
 use pgwire_proto::messages::startup::ParameterStatus;
 use pgwire_proto::messages::PgWireBackendMessage;
-use tokio::sync::mpsc;
 
 use super::copy::{CopyFormat, CopyOut};
-use super::copy_in::CopyInput;
+use super::copy_in::CopyMessage;
 use crate::db::{DataChunk, DuckType, Vector};
 use crate::error::PgError;
 use crate::protocol::codec::{error_response, warning_response};
@@ -27,45 +26,76 @@ const FLUSH_AT: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct ClientGone;
 
-pub struct Output {
-    tx: mpsc::Sender<BytesMut>,
-    buf: BytesMut,
-    input: CopyInput,
-    /// How text values are written (the session's TimeZone, extra_float_digits).
-    style: TextStyle,
+/// The client connection as a running statement sees it. The session lends its connection to
+/// the statement, which runs on the session's own thread and blocks while the client is slow:
+/// no other thread, no queue of result pieces in between.
+pub trait ClientLink {
+    /// Write encoded messages to the client; returns once the socket took them all.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ClientGone>;
+
+    /// The client's next message during COPY FROM STDIN; `None` when the client went away.
+    fn copy_message(&mut self) -> Option<CopyMessage>;
 }
 
-impl Output {
-    pub fn new(tx: mpsc::Sender<BytesMut>, input: CopyInput) -> Output {
+pub struct Output<'a> {
+    link: &'a mut dyn ClientLink,
+    buf: BytesMut,
+    /// How text values are written (the session's TimeZone, extra_float_digits).
+    style: TextStyle,
+    /// A COPY FROM STDIN has taken the client's data (one may per job).
+    copied_in: bool,
+}
+
+impl<'a> Output<'a> {
+    /// `buf`: an empty buffer to encode into (the session keeps one between statements).
+    pub fn new(link: &'a mut dyn ClientLink, buf: BytesMut, style: TextStyle) -> Output<'a> {
         Output {
-            tx,
-            buf: BytesMut::with_capacity(FLUSH_AT + 8192),
-            input,
-            style: TextStyle::default(),
+            link,
+            buf,
+            style,
+            copied_in: false,
         }
     }
 
-    /// Write text values the session's way from now on.
-    pub fn set_style(&mut self, style: TextStyle) {
-        self.style = style;
+    /// The buffer back, emptied, for the next statement.
+    pub fn into_buffer(mut self) -> BytesMut {
+        self.buf.clear();
+        self.buf
     }
 
-    /// The client's COPY data.
-    pub fn copy_input(&mut self) -> &mut CopyInput {
-        &mut self.input
+    /// Write text values the session's way from now on (after a SET).
+    pub fn set_style(&mut self, style: TextStyle) {
+        self.style = style;
     }
 
     fn message(&mut self, msg: PgWireBackendMessage) {
         let _ = msg.encode(&mut self.buf);
     }
 
-    /// Hand over what is buffered. Blocks while the channel is full (the client reads slowly).
+    /// Write out what is buffered. Blocks while the client is slow to read.
     pub fn flush(&mut self) -> Result<(), ClientGone> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let piece = self.buf.split();
-        self.tx.blocking_send(piece).map_err(|_| ClientGone)
+        let sent = self.link.send(&self.buf);
+        self.buf.clear();
+        sent
+    }
+
+    /// Has a COPY FROM STDIN of this job taken the client's data?
+    pub fn copied_in(&self) -> bool {
+        self.copied_in
+    }
+
+    /// The client's COPY data from now on (after CopyInResponse went out): until then, what
+    /// the client sends is its next statement, not data.
+    pub fn begin_copy_in(&mut self) {
+        self.copied_in = true;
+    }
+
+    /// The client's next message during COPY FROM STDIN.
+    pub fn copy_message(&mut self) -> Option<CopyMessage> {
+        self.link.copy_message()
     }
 
     fn flush_if_full(&mut self) -> Result<(), ClientGone> {

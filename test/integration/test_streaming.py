@@ -54,8 +54,8 @@ def test_ten_million_rows_reach_psql_in_bounded_server_memory():
 
 
 def test_a_slow_reader_holds_the_query_back_instead_of_filling_server_memory():
-    """A client that reads a huge result slowly: the server stops producing when the socket and
-    its small channel are full, so its memory stays flat while the client dawdles."""
+    """A client that reads a huge result slowly: the server stops producing when the socket is
+    full, so its memory stays flat while the client dawdles."""
     from wire import Wire
 
     h = Host()

@@ -1,0 +1,99 @@
+//! The session's socket lent to a statement running on the session's own thread.
+//!
+//! A statement runs inside `tokio::task::block_in_place` on the tokio worker that serves its
+//! session, so it writes its answer to the socket itself and reads COPY data itself, waiting on
+//! the socket through the runtime handle. Handing each statement to another thread and its
+//! answer back cost two thread wake-ups per statement, the largest part of our own latency.
+
+use pgwire_proto::messages::PgWireFrontendMessage;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::runtime::Handle;
+
+use super::codec::{MessageReader, MessageWriter};
+use crate::server::registry::Stats;
+use crate::session::copy_in::CopyMessage;
+use crate::session::output::{ClientGone, ClientLink};
+
+pub struct SessionLink<'a, R, W> {
+    reader: &'a mut MessageReader<R>,
+    writer: &'a mut MessageWriter<W>,
+    /// Where a message that is not COPY data, read during COPY, is kept for the session loop.
+    held: &'a mut Option<PgWireFrontendMessage>,
+    stats: &'a Stats,
+    runtime: Handle,
+    gone: bool,
+}
+
+impl<'a, R, W> SessionLink<'a, R, W>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    /// Must be made inside the runtime (it keeps a handle to it).
+    pub fn new(
+        reader: &'a mut MessageReader<R>,
+        writer: &'a mut MessageWriter<W>,
+        held: &'a mut Option<PgWireFrontendMessage>,
+        stats: &'a Stats,
+    ) -> Self {
+        SessionLink {
+            reader,
+            writer,
+            held,
+            stats,
+            runtime: Handle::current(),
+            gone: false,
+        }
+    }
+
+    /// Did the client go away while the statement ran?
+    pub fn client_gone(&self) -> bool {
+        self.gone
+    }
+}
+
+impl<R, W> ClientLink for SessionLink<'_, R, W>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ClientGone> {
+        if self.gone {
+            return Err(ClientGone);
+        }
+        match self.runtime.block_on(self.writer.write_encoded(bytes)) {
+            Ok(()) => {
+                Stats::add(&self.stats.bytes_sent, bytes.len() as u64);
+                Ok(())
+            }
+            Err(_) => {
+                self.gone = true;
+                Err(ClientGone)
+            }
+        }
+    }
+
+    fn copy_message(&mut self) -> Option<CopyMessage> {
+        if self.gone {
+            return None;
+        }
+        loop {
+            let message = match self.runtime.block_on(self.reader.next()) {
+                Ok(Some(PgWireFrontendMessage::CopyData(d))) => CopyMessage::Data(d.data),
+                Ok(Some(PgWireFrontendMessage::CopyDone(_))) => CopyMessage::Done,
+                Ok(Some(PgWireFrontendMessage::CopyFail(f))) => CopyMessage::Fail(f.message),
+                // PostgreSQL ignores these during COPY.
+                Ok(Some(PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_))) => continue,
+                Ok(Some(other)) => {
+                    *self.held = Some(other);
+                    CopyMessage::Fail("unexpected message type during COPY".into())
+                }
+                Ok(None) | Err(_) => {
+                    self.gone = true;
+                    return None;
+                }
+            };
+            return Some(message);
+        }
+    }
+}
