@@ -314,7 +314,6 @@ pub fn parse(sql: &str) -> Result<Option<Copy>, PgError> {
 }
 
 impl CopyOut {
-    /// Append one field (already in PostgreSQL text form) to a text/CSV line.
     /// Can values made of letters, digits, spaces and `. : + -` go into a line as they are?
     pub fn plain_text_is_safe(&self) -> bool {
         self.format != CopyFormat::Binary
@@ -322,6 +321,7 @@ impl CopyOut {
             && (self.null == "\\N" || self.null.is_empty())
     }
 
+    /// Append one field (already in PostgreSQL text form) to a text/CSV line.
     pub fn put_field(&self, line: &mut BytesMut, value: Option<&[u8]>) {
         let Some(value) = value else {
             line.put_slice(self.null.as_bytes());
@@ -348,16 +348,29 @@ impl CopyOut {
                 line.put_u8(self.quote);
             }
             _ => {
+                let delimiter = self.delimiter;
+                // Most values need no escape: one pass without branches tells.
+                let needs_escape = value.iter().fold(false, |any, &c| {
+                    any | (c < 0x20) | (c == b'\\') | (c == delimiter)
+                });
+                if !needs_escape {
+                    line.put_slice(value);
+                    return;
+                }
                 // Runs that need no escape are copied whole.
                 let mut start = 0;
                 for (i, &c) in value.iter().enumerate() {
                     let pair = [b'\\', c];
                     let escaped: &[u8] = match c {
                         b'\\' => b"\\\\",
+                        // PostgreSQL escapes these control characters; others go as they are.
+                        b'\x08' => b"\\b",
+                        b'\x0c' => b"\\f",
                         b'\n' => b"\\n",
                         b'\r' => b"\\r",
-                        b'\t' if self.delimiter == b'\t' => b"\\t",
-                        c if c == self.delimiter => &pair,
+                        b'\t' => b"\\t",
+                        b'\x0b' => b"\\v",
+                        c if c == delimiter => &pair,
                         _ => continue,
                     };
                     line.put_slice(&value[start..i]);
@@ -430,6 +443,14 @@ mod tests {
         let mut line = BytesMut::new();
         text.put_field(&mut line, Some(b"a\tb\\c\nd"));
         assert_eq!(&line[..], b"a\\tb\\\\c\\nd");
+        let mut line = BytesMut::new();
+        text.put_field(&mut line, Some(b"plain text"));
+        text.put_field(&mut line, Some(b"\x08\x0b\x0c\r\x01"));
+        assert_eq!(&line[..], b"plain text\\b\\v\\f\\r\x01");
+        let piped = out("COPY t TO STDOUT (DELIMITER '|')");
+        let mut line = BytesMut::new();
+        piped.put_field(&mut line, Some(b"a|b\tc"));
+        assert_eq!(&line[..], b"a\\|b\\tc");
         let csv = out("COPY t TO STDOUT (FORMAT csv)");
         let mut line = BytesMut::new();
         csv.put_field(&mut line, Some(b"say \"hi\", ok"));

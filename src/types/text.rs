@@ -239,13 +239,13 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
     if value.is_infinite() {
         return out.put_slice(if value > 0.0 { b"Infinity" } else { b"-Infinity" });
     }
-    let mut ryu = ryu::Buffer::new();
+    let mut shortest = zmij::Buffer::new();
     let mut fixed = String::new();
     let (text, max_exp) = if extra_float_digits > 0 {
         let text = if single {
-            ryu.format_finite(value as f32)
+            shortest.format_finite(value as f32)
         } else {
-            ryu.format_finite(value)
+            shortest.format_finite(value)
         };
         (text, if single { 6 } else { 15 })
     } else {
@@ -254,10 +254,9 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
         let _ = write!(fixed, "{:.*e}", precision as usize - 1, value);
         (fixed.as_str(), precision)
     };
-    if extra_float_digits > 0 {
-        if let Some(plain) = already_postgres_form(text, max_exp) {
-            return out.put_slice(plain.as_bytes());
-        }
+    if extra_float_digits > 0 && fixed_in_postgres(value, max_exp) && !ends_in_exponent(text) {
+        // Most values: the shortest digits are already in PostgreSQL's form, but for "12.0".
+        return out.put_slice(text.strip_suffix(".0").unwrap_or(text).as_bytes());
     }
     let negative = text.starts_with('-');
     let (digits, exp) = scientific_digits(text.trim_start_matches('-'));
@@ -297,27 +296,18 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
     }
 }
 
-/// ryu's text when it is already what PostgreSQL writes: fixed notation (no exponent) with
-/// fewer than `max_exp` integer digits, which is most values; "12.0" becomes "12".
-fn already_postgres_form(text: &str, max_exp: i32) -> Option<&str> {
-    if text.contains('e') {
-        return None;
-    }
-    let unsigned = text.trim_start_matches('-');
-    let int_part = unsigned.split('.').next().unwrap_or(unsigned);
-    if int_part == "0" {
-        // Below 1: ryu writes fixed notation down to 1e-4 only where PostgreSQL does too, but
-        // leave the smallest to the general path.
-        let frac = unsigned.get(2..).unwrap_or("");
-        if frac.bytes().take_while(|&b| b == b'0').count() > 3 {
-            return None;
-        }
-        return Some(text.strip_suffix(".0").unwrap_or(text));
-    }
-    if int_part.len() as i32 > max_exp {
-        return None;
-    }
-    Some(text.strip_suffix(".0").unwrap_or(text))
+/// Does PostgreSQL write this value in fixed notation: 0, or from 1e-4 up to 10^`max_exp`?
+/// (A double at or above the double nearest 1e-4 has shortest digits of at least 0.0001.)
+fn fixed_in_postgres(value: f64, max_exp: i32) -> bool {
+    let magnitude = value.abs();
+    let limit = if max_exp == 6 { 1e6 } else { 1e15 };
+    magnitude == 0.0 || (1e-4..limit).contains(&magnitude)
+}
+
+/// Is the shortest text in exponent form ("1e+16", "2.5e-10")? The exponent is at its end.
+fn ends_in_exponent(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes[bytes.len().saturating_sub(5)..].contains(&b'e')
 }
 
 /// The significant digits of a decimal number's text (`1.25`, `0.001`, `1e100`, `2.5e-10`) and
@@ -528,6 +518,56 @@ mod tests {
         assert_eq!(float(1666666.3333333333, false), "1666666.3333333333");
         assert_eq!(float(123456.0, true), "123456");
         assert_eq!(float(1234567.0, true), "1.234567e+06");
+    }
+
+    /// Many values across the whole range: the text reads back to the same value, and it is in
+    /// exponent form exactly where PostgreSQL uses it.
+    #[test]
+    fn floats_round_trip_in_postgres_notation() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let check = |text: &str, back: f64, value: f64, max_exp: i32| {
+            assert_eq!(back, value, "{text} does not read back");
+            let digits = text.trim_start_matches('-');
+            if let Some((_, e)) = digits.split_once('e') {
+                assert!(
+                    e.starts_with(['+', '-']) && e.len() >= 3,
+                    "{text}: sign and two digits"
+                );
+                let e: i32 = e.parse().unwrap();
+                assert!(!(-4..max_exp).contains(&e), "{text}: exponent form for 1e{e}");
+            } else {
+                assert!(!digits.ends_with(".0") && !digits.ends_with('.'), "{text}");
+                // log10 may land on either side of a power of ten: allow one either way.
+                let exp = value.abs().log10().floor() as i32;
+                assert!(
+                    value == 0.0 || (-5..=max_exp).contains(&exp),
+                    "{text}: fixed form for 1e{exp}"
+                );
+            }
+        };
+        for _ in 0..200_000 {
+            let bits = next();
+            let double = f64::from_bits(bits);
+            if double.is_finite() {
+                let text = float(double, false);
+                check(&text, text.parse::<f64>().unwrap(), double, 15);
+            }
+            let single = f32::from_bits(bits as u32);
+            if single.is_finite() {
+                let text = float(single as f64, true);
+                check(&text, text.parse::<f32>().unwrap() as f64, single as f64, 6);
+            }
+            // Values of ordinary size, where fixed notation is the rule.
+            let ordinary = (bits >> 11) as f64 / (1u64 << 20) as f64;
+            let text = float(ordinary, false);
+            check(&text, text.parse::<f64>().unwrap(), ordinary, 15);
+        }
     }
 
     #[test]
