@@ -102,7 +102,12 @@ pub fn run_simple_query(
         }
     }
     let mut failed = false;
-    for (text, kw) in statements.iter().zip(&keywords) {
+    for (i, (text, kw)) in statements.iter().zip(&keywords).enumerate() {
+        if i > 0 {
+            // The client sees what is done while the next statement runs. (After the last one,
+            // ReadyForQuery goes out with its result, in one write.)
+            out.flush()?;
+        }
         observer.statement_started(text);
         // A COPY inside the implicit transaction must not open its own.
         let copy_txn = if implicit { TxnState::InBlock } else { txn };
@@ -123,7 +128,6 @@ pub fn run_simple_query(
                 return Err(ClientGone);
             }
         }
-        out.flush()?;
     }
     if implicit {
         let end = if failed { "ROLLBACK" } else { "COMMIT" };
