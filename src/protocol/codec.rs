@@ -4,10 +4,14 @@
 //! encoded into one buffer and written with as few syscalls as possible; DataRows are written by
 //! the encoder directly (see `session::output`), never through a per-row message value.
 
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::{Buf, BufMut, BytesMut};
 use pgwire_proto::messages::response::{ErrorResponse, NoticeResponse, ReadyForQuery, TransactionStatus};
 use pgwire_proto::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::error::{sqlstate, PgError};
 
@@ -59,6 +63,16 @@ impl<R: AsyncRead + Unpin> MessageReader<R> {
             .map_err(|e| PgError::fatal(sqlstate::PROTOCOL_VIOLATION, format!("invalid message: {e}")))
     }
 
+    /// The stream, what was read of it and not decoded yet, and the decoding state: to go on
+    /// reading the same client through another stream.
+    pub fn into_parts(self) -> (R, BytesMut, DecodeContext) {
+        (self.inner, self.buf, self.context)
+    }
+
+    pub fn from_parts(inner: R, buf: BytesMut, context: DecodeContext) -> Self {
+        MessageReader { inner, buf, context }
+    }
+
     /// Bytes received but not decoded yet (a client must not pipeline past an SSLRequest).
     pub fn has_buffered(&self) -> bool {
         self.buf.has_remaining()
@@ -98,6 +112,10 @@ impl<W: AsyncWrite + Unpin> MessageWriter<W> {
         self.inner.write_all(bytes).await
     }
 
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
     pub async fn flush(&mut self) -> std::io::Result<()> {
         if !self.buf.is_empty() {
             self.inner.write_all(&self.buf).await?;
@@ -115,6 +133,49 @@ impl<W: AsyncWrite + Unpin> MessageWriter<W> {
     pub async fn shutdown(&mut self) {
         let _ = self.flush().await;
         let _ = self.inner.shutdown().await;
+    }
+}
+
+/// A blocking socket behind tokio's I/O traits. A session's own thread reads and writes its
+/// socket directly; the session code, written against the traits, runs unchanged on it, every
+/// poll completing at once (see `protocol::thread`).
+pub struct BlockingIo(pub std::net::TcpStream);
+
+impl AsyncRead for BlockingIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        loop {
+            match self.0.read(buf.initialize_unfilled()) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => return Poll::Ready(read.map(|n| buf.advance(n))),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for BlockingIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            match self.0.write(bytes) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                written => return Poll::Ready(written),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.0.shutdown(std::net::Shutdown::Write))
     }
 }
 

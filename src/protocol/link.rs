@@ -1,13 +1,13 @@
-//! The session's socket lent to a statement running on the session's own thread.
-//!
-//! A statement runs inside `tokio::task::block_in_place` on the tokio worker that serves its
-//! session, so it writes its answer to the socket itself and reads COPY data itself, waiting on
-//! the socket through the runtime handle. Handing each statement to another thread and its
-//! answer back cost two thread wake-ups per statement, the largest part of our own latency.
+//! The session's socket lent to a statement running on the session's own thread (see
+//! `thread`): the statement writes its answer to the socket itself and reads COPY data itself.
+//! The socket is a blocking one, so these futures complete on their first poll.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll};
 
 use pgwire_proto::messages::PgWireFrontendMessage;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::runtime::Handle;
 
 use super::codec::{MessageReader, MessageWriter};
 use crate::server::registry::Stats;
@@ -20,7 +20,6 @@ pub struct SessionLink<'a, R, W> {
     /// Where a message that is not COPY data, read during COPY, is kept for the session loop.
     held: &'a mut Option<PgWireFrontendMessage>,
     stats: &'a Stats,
-    runtime: Handle,
     gone: bool,
 }
 
@@ -29,7 +28,6 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    /// Must be made inside the runtime (it keeps a handle to it).
     pub fn new(
         reader: &'a mut MessageReader<R>,
         writer: &'a mut MessageWriter<W>,
@@ -41,7 +39,6 @@ where
             writer,
             held,
             stats,
-            runtime: Handle::current(),
             gone: false,
         }
     }
@@ -61,7 +58,7 @@ where
         if self.gone {
             return Err(ClientGone);
         }
-        match self.runtime.block_on(self.writer.write_encoded(bytes)) {
+        match at_once(self.writer.write_encoded(bytes)) {
             Ok(()) => {
                 Stats::add(&self.stats.bytes_sent, bytes.len() as u64);
                 Ok(())
@@ -78,7 +75,7 @@ where
             return None;
         }
         loop {
-            let message = match self.runtime.block_on(self.reader.next()) {
+            let message = match at_once(self.reader.next()) {
                 Ok(Some(PgWireFrontendMessage::CopyData(d))) => CopyMessage::Data(d.data),
                 Ok(Some(PgWireFrontendMessage::CopyDone(_))) => CopyMessage::Done,
                 Ok(Some(PgWireFrontendMessage::CopyFail(f))) => CopyMessage::Fail(f.message),
@@ -95,5 +92,15 @@ where
             };
             return Some(message);
         }
+    }
+}
+
+/// The output of a future that completes on its first poll, as I/O on the session's blocking
+/// socket does. (The statement runs inside the session loop's own `block_on`, which cannot nest.)
+fn at_once<F: Future>(future: F) -> F::Output {
+    let waker = futures::task::noop_waker();
+    match pin!(future).poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("I/O on a blocking socket completes at once"),
     }
 }

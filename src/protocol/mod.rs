@@ -1,9 +1,11 @@
-//! The PostgreSQL wire protocol: one task per client connection, from the first byte to close.
+//! The PostgreSQL wire protocol: a tokio task per client connection for startup and
+//! authentication, then a thread of the session's own until it closes (see `thread`).
 
 pub mod codec;
 mod link;
 mod startup;
 pub mod tag;
+mod thread;
 
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
@@ -32,19 +34,20 @@ use startup::Opening;
 const KEPT_BUFFER: usize = 16 * 1024;
 
 /// Counts a connection as open for as long as it lives (admission control).
-struct OpenGuard<'a>(&'a ServerContext);
+struct OpenGuard(Arc<ServerContext>);
 
-impl Drop for OpenGuard<'_> {
+impl Drop for OpenGuard {
     fn drop(&mut self) {
         self.0.open_connections.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-/// Serve one client connection until it closes.
+/// Serve one client connection: startup and authentication here, then hand the session to a
+/// thread of its own.
 pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>) {
     Stats::add(&ctx.stats.accepted, 1);
     ctx.open_connections.fetch_add(1, Ordering::SeqCst);
-    let _open = OpenGuard(&ctx);
+    let open = OpenGuard(Arc::clone(&ctx));
     let (read_half, write_half) = socket.into_split();
     let mut reader = MessageReader::new(read_half);
     let mut writer = MessageWriter::new(write_half);
@@ -102,7 +105,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     state.extended.leftovers.setting("TimeZone");
     writer.ready_for_query(TxnState::Idle.status());
 
-    let mut session = Session {
+    let session = Session {
         conn: Some(conn),
         state,
         txn: TxnState::Idle,
@@ -111,11 +114,15 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         held: None,
         buffer: BytesMut::new(),
     };
-    if writer.flush().await.is_ok() {
-        session.run(&mut reader, &mut writer).await;
+    if writer.flush().await.is_err() {
+        writer.shutdown().await;
+        run_blocking(move || session.finish()).await;
+        return;
     }
-    writer.shutdown().await;
-    session.finish().await;
+    // From here the session has a thread of its own (see `thread`).
+    if let Err(session) = thread::hand_over(session, reader, writer, open) {
+        run_blocking(move || session.finish()).await;
+    }
 }
 
 struct Session {
@@ -152,9 +159,10 @@ impl Session {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
     {
-        let mut phase = self.ctx.phase.clone();
         loop {
-            if *phase.borrow() != Phase::Running {
+            // Server stop shuts the socket's reading side too, so that a session waiting for
+            // its client gets here.
+            if *self.ctx.phase.borrow() != Phase::Running {
                 writer.error(&PgError::fatal(
                     sqlstate::ADMIN_SHUTDOWN,
                     "terminating connection due to administrator command",
@@ -163,10 +171,7 @@ impl Session {
             }
             let msg = match self.held.take() {
                 Some(msg) => Ok(Some(msg)),
-                None => tokio::select! {
-                    msg = reader.next() => msg,
-                    _ = phase.changed() => continue,
-                },
+                None => reader.next().await,
             };
             let msg = match msg {
                 Ok(Some(msg)) => msg,
@@ -283,9 +288,9 @@ impl Session {
         done && writer.flush().await.is_ok()
     }
 
-    /// Run DuckDB work for this session on this thread, taken out of tokio's worker pool while
-    /// it runs (see `link`): the job writes its answer to the socket as it goes, and a COPY FROM
-    /// STDIN in it reads the client's data. Returns false when the session must end.
+    /// Run DuckDB work for this session, here on its own thread: the job writes its answer to
+    /// the socket as it goes (see `link`), and a COPY FROM STDIN in it reads the client's data.
+    /// Returns false when the session must end.
     fn run_job<R, W, F>(
         &mut self,
         reader: &mut MessageReader<R>,
@@ -306,14 +311,12 @@ impl Session {
         let mut link = SessionLink::new(reader, writer, &mut self.held, &self.ctx.stats);
         let buffer = std::mem::take(&mut self.buffer);
         let (state, txn) = (&mut self.state, self.txn);
-        let ran = tokio::task::block_in_place(|| {
-            panic::catch_unwind(AssertUnwindSafe(|| {
-                let mut out = Output::new(&mut link, buffer, state.settings.style().clone());
-                let outcome = job(conn, state, txn, &mut out);
-                let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
-                (outcome, out.into_buffer())
-            }))
-        });
+        let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut out = Output::new(&mut link, buffer, state.settings.style().clone());
+            let outcome = job(conn, state, txn, &mut out);
+            let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
+            (outcome, out.into_buffer())
+        }));
         let client_gone = link.client_gone();
         let Ok((outcome, buffer)) = ran else {
             // The connection may be in any state after a panic in the middle of its work.
@@ -334,18 +337,19 @@ impl Session {
     }
 
     /// Give the connection back to the pool (after its reset) and leave the registry.
-    async fn finish(self) {
+    /// Give the connection back to the pool (after its reset) and leave the registry. Runs
+    /// DuckDB work: call it on the session's thread or the blocking pool.
+    fn finish(self) {
         if let Some(conn) = self.conn {
-            let pool = Arc::clone(&self.ctx.pool);
             // Statements and results of the session go first: they belong to the connection,
             // which the pool may hand to another session as soon as it is released.
             let mut state = self.state;
-            run_blocking(move || {
-                let leftovers = std::mem::take(&mut state.extended.leftovers);
-                drop(state);
-                pool.release(conn, &leftovers)
-            })
-            .await;
+            let leftovers = std::mem::take(&mut state.extended.leftovers);
+            drop(state);
+            // At process exit the connection is leaked instead (see `exit`).
+            if let Some(_work) = begin_duckdb_work() {
+                self.ctx.pool.release(conn, &leftovers);
+            }
         }
         self.ctx.registry.deregister(self.info.id);
     }

@@ -264,6 +264,10 @@ fn shutdown(server: RunningServer, registry: &Registry) {
         ..
     } = server;
     let _ = phase.send(Phase::Draining);
+    // Sessions waiting for their client's next message end now; running statements go on.
+    for session in registry.all() {
+        session.stop_reading();
+    }
     let deadline = Instant::now() + context.config.stop_grace;
     while !registry.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -271,6 +275,7 @@ fn shutdown(server: RunningServer, registry: &Registry) {
     // Grace is over: cancel what still runs; sessions then see the phase and close.
     for session in registry.all() {
         session.interrupt();
+        session.disconnect();
     }
     let deadline = Instant::now() + Duration::from_secs(5);
     while !registry.is_empty() && Instant::now() < deadline {

@@ -1,7 +1,7 @@
 //! Live sessions and server counters, as `pgwire_status()` and `pgwire_sessions()` show them.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -62,6 +62,9 @@ pub struct SessionInfo {
     pub connected_at: SystemTime,
     interrupt: InterruptHandle,
     progress: Mutex<Progress>,
+    /// The session's socket, once its thread serves it: shutting it down wakes a thread that
+    /// waits for the client (server stop).
+    socket: Mutex<Option<TcpStream>>,
 }
 
 impl SessionInfo {
@@ -96,6 +99,29 @@ impl SessionInfo {
     pub fn interrupt(&self) {
         self.interrupt.interrupt();
     }
+
+    /// Keep a handle on the socket the session's thread serves.
+    pub fn set_socket(&self, socket: TcpStream) {
+        *self.socket.lock().unwrap_or_else(|e| e.into_inner()) = Some(socket);
+    }
+
+    /// Stop reading the client: a session waiting for its next message ends (it sees the
+    /// server's phase); one that is running a statement finishes it first.
+    pub fn stop_reading(&self) {
+        self.shut(Shutdown::Read);
+    }
+
+    /// Cut the connection both ways: a session stuck writing to a client that does not read
+    /// gives up.
+    pub fn disconnect(&self) {
+        self.shut(Shutdown::Both);
+    }
+
+    fn shut(&self, how: Shutdown) {
+        if let Some(socket) = self.socket.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = socket.shutdown(how);
+        }
+    }
 }
 
 /// Identity of a new session, before it is registered.
@@ -126,6 +152,7 @@ impl Registry {
             application_name: s.application_name,
             connected_at: SystemTime::now(),
             interrupt: s.interrupt,
+            socket: Mutex::new(None),
             progress: Mutex::new(Progress {
                 activity: Activity::Idle,
                 query: String::new(),
