@@ -130,6 +130,34 @@ def test_pgwire_stop_lets_running_statements_finish_then_closes_sessions():
         h.close()
 
 
+def test_pgwire_stop_ends_a_session_stuck_writing_to_a_client_that_does_not_read():
+    """Idle sessions end at once; one whose client stopped reading mid-result is cut after the
+    grace period (5 s), and its connection goes back to the pool."""
+    from wire import Wire
+
+    h = Host()
+    try:
+        idle = psycopg.connect(h.dsn(), autocommit=True)
+        stuck = Wire(h.port, timeout=30)
+        stuck.startup()
+        stuck.send_message("Q", b"SELECT i, repeat('x', 300) FROM range(10000000) t(i)\0")
+        stuck.sock.recv(16384)  # then read nothing more: the socket fills, the statement waits
+        wait_until(lambda: h.sql("SELECT count(*) FROM pgwire_sessions() WHERE state = 'active'") == [[1]])
+        started = time.time()
+        h.sql("SELECT * FROM pgwire_stop()")
+        took = time.time() - started
+        assert took < 9, f"stop took {took:.1f} s"
+        assert h.sql("SELECT running, live_sessions, pool_retired FROM pgwire_status()") == [[False, 0, 0]]
+        with pytest.raises(psycopg.OperationalError):
+            idle.execute("SELECT 1")
+        stuck.close()
+        port = h.sql("SELECT port FROM pgwire_start(0)")[0][0]
+        with psycopg.connect(h.dsn().replace(f"port={h.port}", f"port={port}")) as c:
+            assert c.execute("SELECT 42").fetchone() == (42,)
+    finally:
+        h.close()
+
+
 def test_duckdb_cli_as_host(tmp_path):
     cli = os.path.join(os.path.dirname(sys.executable), "duckdb")
     db = str(tmp_path / "cli.duckdb")
