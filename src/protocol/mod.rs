@@ -336,7 +336,6 @@ impl Session {
         !client_gone
     }
 
-    /// Give the connection back to the pool (after its reset) and leave the registry.
     /// Give the connection back to the pool (after its reset) and leave the registry. Runs
     /// DuckDB work: call it on the session's thread or the blocking pool.
     fn finish(self) {

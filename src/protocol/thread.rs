@@ -22,6 +22,11 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use super::codec::{BlockingIo, MessageReader, MessageWriter};
 use super::{OpenGuard, Session};
 
+/// DuckDB parses, binds and plans on the caller's thread, recursively: give it the stack of a
+/// program's main thread, where DuckDB's limits (`max_expression_depth`) are meant to hold.
+/// Only the pages touched cost memory.
+const SESSION_STACK: usize = 8 * 1024 * 1024;
+
 /// Serve `session` on a thread of its own from here on. Gives the session back, to be ended,
 /// when its socket cannot be made blocking or no thread can be started.
 pub(super) fn hand_over(
@@ -47,28 +52,31 @@ pub(super) fn hand_over(
     let runtime = tokio::runtime::Handle::current();
     // Taken by the thread; left for the caller if the thread never starts.
     let slot = Arc::new(Mutex::new(Some(session)));
-    let spawned = std::thread::Builder::new().name("pgwire-session".into()).spawn({
-        let slot = Arc::clone(&slot);
-        move || {
-            let Some(mut session) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() else {
-                return;
-            };
-            // Tokio's channels and blocking pool, used by the session, find the runtime.
-            let _runtime = runtime.enter();
-            let served = panic::catch_unwind(AssertUnwindSafe(|| {
-                futures::executor::block_on(async {
-                    session.run(&mut reader, &mut writer).await;
-                    writer.shutdown().await;
-                })
-            }));
-            if served.is_err() {
-                // Nothing is known of the connection's state after a panic: it does not go back.
-                session.conn = None;
+    let spawned = std::thread::Builder::new()
+        .name("pgwire-session".into())
+        .stack_size(SESSION_STACK)
+        .spawn({
+            let slot = Arc::clone(&slot);
+            move || {
+                let Some(mut session) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+                    return;
+                };
+                // Tokio's channels and blocking pool, used by the session, find the runtime.
+                let _runtime = runtime.enter();
+                let served = panic::catch_unwind(AssertUnwindSafe(|| {
+                    futures::executor::block_on(async {
+                        session.run(&mut reader, &mut writer).await;
+                        writer.shutdown().await;
+                    })
+                }));
+                if served.is_err() {
+                    // Nothing is known of the connection's state after a panic: it does not go back.
+                    session.conn = None;
+                }
+                session.finish();
+                drop(open);
             }
-            session.finish();
-            drop(open);
-        }
-    });
+        });
     match spawned {
         Ok(_) => Ok(()),
         Err(_) => {

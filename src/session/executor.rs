@@ -169,6 +169,7 @@ fn run_statement(
         state.extended.cache.clear();
         return state.extended.run_cursor(conn, &command?, *txn, None, out);
     }
+    settings::check_duckdb_setting(text)?;
     if let Some(command) = settings::parse(text) {
         state.extended.cache.clear();
         return apply_setting(

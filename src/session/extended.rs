@@ -165,6 +165,7 @@ impl Extended {
             )));
         }
         let keywords = leading_keywords(&m.query, 8);
+        settings::check_duckdb_setting(&m.query)?;
         if let Some(command) = settings::parse(&m.query) {
             let columns = match &command {
                 Command::Show(name) => Some(vec![(name.to_string(), DuckType::Varchar)]),

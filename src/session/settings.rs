@@ -300,6 +300,48 @@ pub fn parse(sql: &str) -> Option<Command> {
     }
 }
 
+/// The deepest expressions a session may ask DuckDB for (its default). DuckDB parses and binds
+/// recursively on the session's thread; raised far enough, `max_expression_depth` lets a
+/// statement overflow that stack, which takes the host process down (measured on an 8 MB stack:
+/// a chain of 3,000 additions passes, 10,000 crash).
+pub const MAX_EXPRESSION_DEPTH: i64 = 1000;
+
+/// Refuse `SET [SESSION|LOCAL|GLOBAL] max_expression_depth` and `PRAGMA max_expression_depth`
+/// above [`MAX_EXPRESSION_DEPTH`]; other statements pass.
+pub fn check_duckdb_setting(sql: &str) -> Result<(), PgError> {
+    let first = crate::session::sql_text::leading_keywords(sql, 1);
+    if !matches!(first.first().map(String::as_str), Some("SET" | "PRAGMA")) {
+        return Ok(());
+    }
+    let t: Vec<String> = tokens(&sql.replace(['(', ')'], " "));
+    let mut i = 1;
+    if t.get(1).is_some_and(|w| {
+        ["SESSION", "LOCAL", "GLOBAL"]
+            .iter()
+            .any(|s| w.eq_ignore_ascii_case(s))
+    }) {
+        i = 2;
+    }
+    if !t
+        .get(i)
+        .is_some_and(|name| unquote(name).eq_ignore_ascii_case("max_expression_depth"))
+    {
+        return Ok(());
+    }
+    let value = t[i + 1..]
+        .iter()
+        .find(|v| !v.eq_ignore_ascii_case("to") && *v != "=")
+        .map(|v| unquote(v));
+    match value.as_deref().map(str::parse::<i64>) {
+        Some(Ok(depth)) if depth > MAX_EXPRESSION_DEPTH => Err(PgError::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("max_expression_depth above {MAX_EXPRESSION_DEPTH} is not allowed over pgwire"),
+        )
+        .with_hint("Deeper expressions could overflow the session thread's stack.")),
+        _ => Ok(()),
+    }
+}
+
 /// The session's values of our parameters (defaults are not stored).
 #[derive(Debug, Default)]
 pub struct Settings {
@@ -470,6 +512,17 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expression_depth_is_capped() {
+        assert!(check_duckdb_setting("SET max_expression_depth TO 100000").is_err());
+        assert!(check_duckdb_setting("set global max_expression_depth = '5000'").is_err());
+        assert!(check_duckdb_setting("PRAGMA max_expression_depth=2000").is_err());
+        assert!(check_duckdb_setting("pragma max_expression_depth(2000)").is_err());
+        assert!(check_duckdb_setting("SET max_expression_depth TO 500").is_ok());
+        assert!(check_duckdb_setting("SET threads TO 100000").is_ok());
+        assert!(check_duckdb_setting("SELECT 'SET max_expression_depth TO 100000'").is_ok());
+    }
 
     #[test]
     fn recognizes_our_parameters_only() {

@@ -169,3 +169,25 @@ def test_a_remembered_password_still_refuses_every_other_password(host):
         assert not login(wrong)
     assert not login("pw", user="nobody")
     assert login("pw")
+
+
+@pytest.mark.parametrize("raise_limit", [
+    "SET max_expression_depth TO 100000",
+    "SET GLOBAL max_expression_depth = 100000",
+    "PRAGMA max_expression_depth=100000",
+])
+def test_expressions_too_deep_for_the_stack_are_refused_not_a_crash(host, raise_limit):
+    """DuckDB parses and binds recursively on the session's thread: a client must not raise the
+    depth limit to where a statement overflows that stack (which would kill the host)."""
+    deep = "SELECT " + "+".join(["1"] * 20000)
+    with psycopg.connect(host.dsn(), autocommit=True) as c:
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            c.execute(raise_limit)
+        # The same through the extended protocol.
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            c.execute(raise_limit, prepare=True)
+        with pytest.raises(psycopg.Error, match="expression depth"):
+            c.execute(deep)
+        c.execute("SET max_expression_depth TO 500")  # lowering is fine
+        assert c.execute("SELECT 1 + 1").fetchone() == (2,)
+    assert host.sql("SELECT 42") == [[42]]
