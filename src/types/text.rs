@@ -254,7 +254,7 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
         let _ = write!(fixed, "{:.*e}", precision as usize - 1, value);
         (fixed.as_str(), precision)
     };
-    if extra_float_digits > 0 && fixed_in_postgres(value, max_exp) && !ends_in_exponent(text) {
+    if extra_float_digits > 0 && fixed_in_postgres(value, single) && !ends_in_exponent(text) {
         // Most values: the shortest digits are already in PostgreSQL's form, but for "12.0".
         return out.put_slice(text.strip_suffix(".0").unwrap_or(text).as_bytes());
     }
@@ -296,11 +296,12 @@ pub fn put_float(out: &mut BytesMut, value: f64, single: bool, extra_float_digit
     }
 }
 
-/// Does PostgreSQL write this value in fixed notation: 0, or from 1e-4 up to 10^`max_exp`?
-/// (A double at or above the double nearest 1e-4 has shortest digits of at least 0.0001.)
-fn fixed_in_postgres(value: f64, max_exp: i32) -> bool {
+/// Does PostgreSQL write this value's shortest digits in fixed notation: 0, or from 1e-4 up
+/// to 1e15 (float4: 1e6)? (A double at or above the double nearest 1e-4 has shortest digits of
+/// at least 0.0001.)
+fn fixed_in_postgres(value: f64, single: bool) -> bool {
     let magnitude = value.abs();
-    let limit = if max_exp == 6 { 1e6 } else { 1e15 };
+    let limit = if single { 1e6 } else { 1e15 };
     magnitude == 0.0 || (1e-4..limit).contains(&magnitude)
 }
 
