@@ -13,7 +13,7 @@ DUCKDB_CLI := $(VENV)/bin/duckdb
 # The versions we build for and test against (see DESIGN.md).
 PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest
 
-.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick
+.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick exit-soak
 
 all: release
 
@@ -69,6 +69,10 @@ sql-test: release
 integration-test: release
 	cargo build --release --quiet --manifest-path test/integration/tokio_client/Cargo.toml
 	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
+
+# The long loop of the exit test (test/integration/test_exit.py): 2000 host exits with busy sessions.
+exit-soak: release
+	PGWIRE_EXIT_RUNS=2000 PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration/test_exit.py
 
 # Benchmarks against PostgreSQL (bench/prepare.sh installs Debian's postgresql for initdb,
 # pg_ctl and pgbench when it is missing) and in-process DuckDB; results under bench/results/.

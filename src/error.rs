@@ -250,6 +250,7 @@ fn classify(e: &DbError) -> PgError {
         K::Dependency => "2BP01",
         K::Sequence => "2200H",
         K::Settings => "22023",
+        K::Exiting => ADMIN_SHUTDOWN,
         K::Other => INTERNAL_ERROR,
     };
     let message = if code == QUERY_CANCELED {

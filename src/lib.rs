@@ -66,7 +66,7 @@ pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), 
     let metadata = Metadata::new(metadata_conn, &catalog);
     let instance = Arc::new(Instance::new(pool, metadata, catalog));
     functions::register(registrar, &instance)?;
-    exit::track(Arc::downgrade(&instance));
+    exit::install_hook();
     // Our connections outside the pool: metadata and the watchdog's own.
     start_watchdog(&instance, watchdog_conn, 2)?;
     Ok(())

@@ -7,12 +7,16 @@ use libduckdb_sys as ffi;
 
 use super::connection::Connection;
 use super::error::{DbError, ErrorKind};
+use super::gate::{self, Entered};
 use super::logical_type::{DuckType, LogicalType};
 
 /// Appends rows to one table of the connection's current transaction.
 pub struct Appender<'c> {
     raw: ffi::duckdb_appender,
     _conn: &'c Connection,
+    /// Held from a row's first value to its end: one pass of the exit gate per row rather than
+    /// per value (rows are whole before they are appended, so no client is waited for).
+    row: Option<Entered>,
 }
 
 fn c_str(s: &str) -> Result<CString, DbError> {
@@ -31,6 +35,7 @@ impl<'c> Appender<'c> {
         let schema = schema.map(c_str).transpose()?;
         let table = c_str(table)?;
         let mut raw: ffi::duckdb_appender = ptr::null_mut();
+        let _entered = gate::enter()?;
         // SAFETY: valid connection and C strings; `raw` is destroyed by Drop even on failure.
         let state = unsafe {
             ffi::duckdb_appender_create_ext(
@@ -41,7 +46,11 @@ impl<'c> Appender<'c> {
                 &mut raw,
             )
         };
-        let appender = Appender { raw, _conn: conn };
+        let appender = Appender {
+            raw,
+            _conn: conn,
+            row: None,
+        };
         if state != ffi::duckdb_state_DuckDBSuccess {
             return Err(appender.error());
         }
@@ -70,10 +79,20 @@ impl<'c> Appender<'c> {
         DbError::from_message(msg)
     }
 
-    fn check(&self, state: ffi::duckdb_state) -> Result<(), DbError> {
+    /// Let the current row's values into DuckDB (see `row`).
+    fn in_row(&mut self) -> Result<(), DbError> {
+        if self.row.is_none() {
+            self.row = Some(gate::enter()?);
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, state: ffi::duckdb_state) -> Result<(), DbError> {
         if state == ffi::duckdb_state_DuckDBSuccess {
             Ok(())
         } else {
+            // A failed row ends the load: exit must not wait for whatever the caller does next.
+            self.row = None;
             Err(self.error())
         }
     }
@@ -96,39 +115,46 @@ impl<'c> Appender<'c> {
     }
 
     pub fn append_blob(&mut self, bytes: &[u8]) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender; DuckDB copies the bytes.
         self.check(unsafe { ffi::duckdb_append_blob(self.raw, bytes.as_ptr().cast(), bytes.len() as u64) })
     }
 
     pub fn append_i64(&mut self, value: i64) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_int64(self.raw, value) })
     }
 
     pub fn append_f64(&mut self, value: f64) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_double(self.raw, value) })
     }
 
     pub fn append_bool(&mut self, value: bool) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_bool(self.raw, value) })
     }
 
     /// Days since 1970-01-01.
     pub fn append_date(&mut self, days: i32) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_date(self.raw, ffi::duckdb_date { days }) })
     }
 
     /// Microseconds since 1970-01-01 (UTC for a column WITH TIME ZONE).
     pub fn append_timestamp(&mut self, micros: i64) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_timestamp(self.raw, ffi::duckdb_timestamp { micros }) })
     }
 
     /// Append a value given as text; DuckDB casts it to the column's type.
     pub fn append_text(&mut self, text: &str) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender; DuckDB copies the bytes.
         self.check(unsafe {
             ffi::duckdb_append_varchar_length(self.raw, text.as_ptr().cast(), text.len() as u64)
@@ -138,6 +164,7 @@ impl<'c> Appender<'c> {
     /// Append a value given as text, cast by DuckDB's full cast rules: the appender's own
     /// text conversion lacks some types (INTERVAL, for one).
     pub fn append_text_cast(&mut self, text: &str) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: DuckDB copies the bytes into a value we own and destroy here; the appender
         // copies the value.
         unsafe {
@@ -149,17 +176,22 @@ impl<'c> Appender<'c> {
     }
 
     pub fn append_null(&mut self) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_append_null(self.raw) })
     }
 
     pub fn end_row(&mut self) -> Result<(), DbError> {
+        self.in_row()?;
         // SAFETY: live appender.
-        self.check(unsafe { ffi::duckdb_appender_end_row(self.raw) })
+        let ended = self.check(unsafe { ffi::duckdb_appender_end_row(self.raw) });
+        self.row = None;
+        ended
     }
 
     /// Write the appended rows into the table (constraints are checked here).
     pub fn flush(&mut self) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live appender.
         self.check(unsafe { ffi::duckdb_appender_flush(self.raw) })
     }
@@ -167,9 +199,11 @@ impl<'c> Appender<'c> {
 
 impl Drop for Appender<'_> {
     fn drop(&mut self) {
-        if crate::exit::exiting() {
+        // At process exit the appender is leaked (see `gate`).
+        self.row = None;
+        let Some(_entered) = gate::try_enter() else {
             return;
-        }
+        };
         // SAFETY: owned appender, destroyed once (it flushes what is left; callers that failed
         // roll the transaction back, so nothing partial is committed).
         unsafe { ffi::duckdb_appender_destroy(&mut self.raw) };

@@ -4,6 +4,8 @@ use std::marker::PhantomData;
 
 use libduckdb_sys as ffi;
 
+use super::logical_type::LogicalType;
+
 /// A chunk of up to 2048 rows of a result, owned until dropped. It owns its data, so it may
 /// outlive the result it came from (a suspended portal keeps one).
 pub struct DataChunk {
@@ -45,6 +47,10 @@ impl DataChunk {
 
 impl Drop for DataChunk {
     fn drop(&mut self) {
+        // At process exit the chunk is leaked (see `gate`).
+        let Some(_entered) = super::gate::try_enter() else {
+            return;
+        };
         // SAFETY: owned chunk, destroyed once.
         unsafe { ffi::duckdb_destroy_data_chunk(&mut self.raw) };
     }
@@ -190,11 +196,13 @@ impl<'c> Vector<'c> {
 
 /// Width in bytes of one value of the vector's physical type.
 fn physical_width(raw: ffi::duckdb_vector) -> usize {
-    // SAFETY: live vector; the logical type is owned and destroyed here.
+    // SAFETY: live vector; the logical type is owned (and destroyed) by LogicalType.
+    let owned = LogicalType::from_raw(unsafe { ffi::duckdb_vector_get_column_type(raw) });
+    let ty = owned.raw();
+    // SAFETY: `ty` is live while `owned` is.
     unsafe {
-        let mut ty = ffi::duckdb_vector_get_column_type(raw);
         let id = ffi::duckdb_get_type_id(ty);
-        let width = match id {
+        match id {
             ffi::DUCKDB_TYPE_DUCKDB_TYPE_BOOLEAN
             | ffi::DUCKDB_TYPE_DUCKDB_TYPE_TINYINT
             | ffi::DUCKDB_TYPE_DUCKDB_TYPE_UTINYINT => 1,
@@ -237,8 +245,6 @@ fn physical_width(raw: ffi::duckdb_vector) -> usize {
                 _ => 4,
             },
             _ => 0,
-        };
-        ffi::duckdb_destroy_logical_type(&mut ty);
-        width
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use libduckdb_sys as ffi;
 
 use super::error::{DbError, ErrorKind};
+use super::gate;
 use super::statement::{Extracted, Prepared, QueryResult};
 
 /// The host's database instance, valid only while the extension is being loaded: DuckDB frees the
@@ -32,6 +33,7 @@ impl<'load> Database<'load> {
     /// Open a new connection on the instance.
     pub fn connect(&self) -> Result<Connection, DbError> {
         let mut conn: ffi::duckdb_connection = ptr::null_mut();
+        let _entered = gate::enter()?;
         // SAFETY: `self.raw` is live during LOAD (type invariant); `conn` is a valid out pointer.
         let state = unsafe { ffi::duckdb_connect(self.raw, &mut conn) };
         if state != ffi::duckdb_state_DuckDBSuccess || conn.is_null() {
@@ -40,8 +42,10 @@ impl<'load> Database<'load> {
                 "could not open a DuckDB connection",
             ));
         }
+        let raw = Arc::new(RawConnection(conn));
+        gate::track(&raw);
         Ok(Connection {
-            raw: Arc::new(RawConnection(conn)),
+            raw,
             _not_sync: PhantomData,
         })
     }
@@ -55,12 +59,20 @@ pub(crate) struct RawConnection(ffi::duckdb_connection);
 unsafe impl Send for RawConnection {}
 unsafe impl Sync for RawConnection {}
 
+impl RawConnection {
+    /// Interrupt from the exit hook, which has closed the gate to everyone else.
+    pub(crate) fn interrupt_at_exit(&self) {
+        // SAFETY: the handle is alive while `self` is; duckdb_interrupt is thread-safe.
+        unsafe { ffi::duckdb_interrupt(self.0) };
+    }
+}
+
 impl Drop for RawConnection {
     fn drop(&mut self) {
         // At process exit DuckDB is being torn down: leak rather than disconnect.
-        if crate::exit::exiting() {
+        let Some(_entered) = gate::try_enter() else {
             return;
-        }
+        };
         // SAFETY: the handle came from duckdb_connect and this is its last owner.
         unsafe { ffi::duckdb_disconnect(&mut self.0) };
     }
@@ -81,6 +93,10 @@ pub struct InterruptHandle {
 
 impl InterruptHandle {
     pub fn interrupt(&self) {
+        // Exit interrupts every connection itself.
+        let Some(_entered) = gate::try_enter() else {
+            return;
+        };
         // SAFETY: the handle is alive while `raw` is; duckdb_interrupt is thread-safe.
         unsafe { ffi::duckdb_interrupt(self.raw.0) };
     }
@@ -111,6 +127,7 @@ impl Connection {
         let sql = CString::new(sql)
             .map_err(|_| DbError::new(ErrorKind::InvalidInput, "query text contains a NUL byte"))?;
         let mut result = QueryResult::empty(self.shared_raw());
+        let _entered = gate::enter()?;
         // SAFETY: connection and C string are valid; `result` is an out parameter that must be
         // destroyed even on failure, which QueryResult's Drop does.
         let state = unsafe { ffi::duckdb_query(self.raw(), sql.as_ptr(), result.raw_mut()) };
@@ -138,6 +155,7 @@ impl Connection {
         let sql = CString::new(sql)
             .map_err(|_| DbError::new(ErrorKind::InvalidInput, "query text contains a NUL byte"))?;
         let mut raw: ffi::duckdb_extracted_statements = ptr::null_mut();
+        let _entered = gate::enter()?;
         // SAFETY: valid connection and C string; `raw` is destroyed by Extracted (or below).
         let count = unsafe { ffi::duckdb_extract_statements(self.raw(), sql.as_ptr(), &mut raw) };
         if count == 0 {

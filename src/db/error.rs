@@ -29,6 +29,8 @@ pub enum ErrorKind {
     Dependency,
     Sequence,
     Settings,
+    /// Not DuckDB's: the process is exiting and the call was not made (see `gate`).
+    Exiting,
     Other,
 }
 

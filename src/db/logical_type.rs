@@ -102,6 +102,10 @@ pub(crate) struct LogicalType(ffi::duckdb_logical_type);
 
 impl Drop for LogicalType {
     fn drop(&mut self) {
+        // At process exit the handle is leaked (see `gate`).
+        let Some(_entered) = super::gate::try_enter() else {
+            return;
+        };
         // SAFETY: owned handle, destroyed once.
         unsafe { ffi::duckdb_destroy_logical_type(&mut self.0) };
     }
@@ -122,6 +126,10 @@ fn take_c_string(ptr: *mut std::os::raw::c_char) -> String {
 impl LogicalType {
     pub(crate) fn from_raw(raw: ffi::duckdb_logical_type) -> Self {
         LogicalType(raw)
+    }
+
+    pub(crate) fn raw(&self) -> ffi::duckdb_logical_type {
+        self.0
     }
 
     pub(crate) fn to_duck_type(&self) -> DuckType {

@@ -10,6 +10,7 @@ mod chunk;
 mod connection;
 mod error;
 mod extension;
+mod gate;
 mod logical_type;
 mod statement;
 
@@ -21,5 +22,6 @@ pub use error::{DbError, ErrorKind};
 pub use extension::{
     at_process_exit, register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra,
 };
+pub use gate::{begin_exit, exiting};
 pub use logical_type::{DecimalStorage, DuckType, EnumStorage};
 pub use statement::{Extracted, Prepared, QueryResult, ResultShape, StatementKind};

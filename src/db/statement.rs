@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::chunk::DataChunk;
 use super::connection::{Connection, RawConnection};
 use super::error::{DbError, ErrorKind};
+use super::gate;
 use super::logical_type::{DuckType, LogicalType};
 
 /// What kind of statement DuckDB's planner says a prepared statement is.
@@ -124,6 +125,7 @@ impl<'c> Extracted<'c> {
     pub fn prepare(&self, index: usize) -> Result<Prepared, DbError> {
         assert!(index < self.count);
         let mut raw: ffi::duckdb_prepared_statement = ptr::null_mut();
+        let _entered = gate::enter()?;
         // SAFETY: index is in range, both handles are live; `raw` is destroyed by Prepared.
         let state = unsafe {
             ffi::duckdb_prepare_extracted_statement(self.conn.raw(), self.raw, index as u64, &mut raw)
@@ -144,7 +146,8 @@ impl<'c> Extracted<'c> {
 
 impl Drop for Extracted<'_> {
     fn drop(&mut self) {
-        if !self.raw.is_null() {
+        // At process exit the handle is leaked (see `gate`).
+        if let (false, Some(_entered)) = (self.raw.is_null(), gate::try_enter()) {
             // SAFETY: created by duckdb_extract_statements, destroyed once.
             unsafe { ffi::duckdb_destroy_extracted(&mut self.raw) };
         }
@@ -209,6 +212,7 @@ impl Prepared {
 
     /// Bind parameter `index` (0-based) to NULL.
     pub fn bind_null(&self, index: usize) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe { ffi::duckdb_bind_null(self.raw, index as u64 + 1) };
         self.bound(state, index)
@@ -216,6 +220,7 @@ impl Prepared {
 
     /// Bind parameter `index` to text; DuckDB casts it to the parameter's type.
     pub fn bind_text(&self, index: usize, text: &str) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; the pointer and length describe `text`, which DuckDB copies.
         let state = unsafe {
             ffi::duckdb_bind_varchar_length(
@@ -230,6 +235,7 @@ impl Prepared {
 
     /// Bind parameter `index` to a BIGINT.
     pub fn bind_i64(&self, index: usize, value: i64) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe { ffi::duckdb_bind_int64(self.raw, index as u64 + 1, value) };
         self.bound(state, index)
@@ -237,6 +243,7 @@ impl Prepared {
 
     /// Bind parameter `index` to a DOUBLE.
     pub fn bind_f64(&self, index: usize, value: f64) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe { ffi::duckdb_bind_double(self.raw, index as u64 + 1, value) };
         self.bound(state, index)
@@ -244,6 +251,7 @@ impl Prepared {
 
     /// Bind parameter `index` to a BOOLEAN.
     pub fn bind_bool(&self, index: usize, value: bool) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe { ffi::duckdb_bind_boolean(self.raw, index as u64 + 1, value) };
         self.bound(state, index)
@@ -251,6 +259,7 @@ impl Prepared {
 
     /// Bind parameter `index` to a DATE (days since 1970-01-01).
     pub fn bind_date(&self, index: usize, days: i32) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe { ffi::duckdb_bind_date(self.raw, index as u64 + 1, ffi::duckdb_date { days }) };
         self.bound(state, index)
@@ -260,6 +269,7 @@ impl Prepared {
     /// since 1970-01-01 UTC).
     pub fn bind_timestamp(&self, index: usize, micros: i64, with_zone: bool) -> Result<(), DbError> {
         let value = ffi::duckdb_timestamp { micros };
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB checks the index.
         let state = unsafe {
             if with_zone {
@@ -273,6 +283,7 @@ impl Prepared {
 
     /// Bind parameter `index` to bytes (a BLOB).
     pub fn bind_blob(&self, index: usize, bytes: &[u8]) -> Result<(), DbError> {
+        let _entered = gate::enter()?;
         // SAFETY: live statement; DuckDB copies the bytes.
         let state = unsafe {
             ffi::duckdb_bind_blob(
@@ -299,6 +310,7 @@ impl Prepared {
     /// Execute and return a result that is fetched chunk by chunk as the client reads it.
     pub fn execute_streaming(&self) -> Result<QueryResult, DbError> {
         let mut pending: ffi::duckdb_pending_result = ptr::null_mut();
+        let _entered = gate::enter()?;
         // SAFETY: live prepared statement; `pending` is destroyed below on every path.
         let state = unsafe { ffi::duckdb_pending_prepared_streaming(self.raw, &mut pending) };
         if state != ffi::duckdb_state_DuckDBSuccess {
@@ -322,6 +334,10 @@ impl Prepared {
 
 impl Drop for Prepared {
     fn drop(&mut self) {
+        // At process exit the handle is leaked (see `gate`).
+        let Some(_entered) = gate::try_enter() else {
+            return;
+        };
         // SAFETY: created by duckdb_prepare_extracted_statement, destroyed once (NULL-safe).
         unsafe { ffi::duckdb_destroy_prepare(&mut self.raw) };
     }
@@ -414,8 +430,10 @@ impl QueryResult {
     /// The next chunk of rows, `None` at the end. An error raised while the query runs (including
     /// an interrupt) surfaces here.
     pub fn next_chunk(&mut self) -> Result<Option<DataChunk>, DbError> {
+        let entered = gate::enter()?;
         // SAFETY: live result; the chunk is owned by DataChunk and destroyed there.
         let chunk = unsafe { ffi::duckdb_fetch_chunk(*self.raw) };
+        drop(entered);
         if chunk.is_null() {
             // SAFETY: live result.
             let has_error = !unsafe { ffi::duckdb_result_error(self.raw_mut()) }.is_null();
@@ -427,6 +445,10 @@ impl QueryResult {
 
 impl Drop for QueryResult {
     fn drop(&mut self) {
+        // At process exit the result is leaked (see `gate`).
+        let Some(_entered) = gate::try_enter() else {
+            return;
+        };
         // SAFETY: owned result, destroyed once; all-zero results are accepted.
         unsafe { ffi::duckdb_destroy_result(self.raw_mut()) };
     }

@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
-use crate::exit::{begin_duckdb_work, run_blocking};
+use crate::exit::run_blocking;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
@@ -305,9 +305,6 @@ impl Session {
         let Some(conn) = self.conn.as_ref() else {
             return false;
         };
-        let Some(_work) = begin_duckdb_work() else {
-            return false;
-        };
         let mut link = SessionLink::new(reader, writer, &mut self.held, &self.ctx.stats);
         let buffer = std::mem::take(&mut self.buffer);
         let (state, txn) = (&mut self.state, self.txn);
@@ -345,10 +342,8 @@ impl Session {
             let mut state = self.state;
             let leftovers = std::mem::take(&mut state.extended.leftovers);
             drop(state);
-            // At process exit the connection is leaked instead (see `exit`).
-            if let Some(_work) = begin_duckdb_work() {
-                self.ctx.pool.release(conn, &leftovers);
-            }
+            // At process exit its reset fails and it is leaked instead (see `db::gate`).
+            self.ctx.pool.release(conn, &leftovers);
         }
         self.ctx.registry.deregister(self.info.id);
     }

@@ -130,6 +130,7 @@ impl Instance {
             .with_hint("Set PGWIRE_MAX_CONNECTIONS before LOAD to open a larger pool."));
         }
 
+        crate::exit::install_hook();
         self.metadata.ensure_tables()?;
         let (user, password) = if self.metadata.user_count()? == 0 {
             let (name, given) = owner;

@@ -11,17 +11,28 @@ use super::Instance;
 use crate::db::Connection;
 use crate::internal_sql::query_rows;
 
-const POLL: Duration = Duration::from_millis(100);
+const DEFAULT_POLL: Duration = Duration::from_millis(100);
+
+/// How often to count: `PGWIRE_WATCHDOG_INTERVAL_MS` (read at LOAD, 1 to 10000), else 100 ms.
+/// The exit tests set it to 1 ms, so that the watchdog is mid-query when the process exits.
+fn poll_interval() -> Duration {
+    std::env::var("PGWIRE_WATCHDOG_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|ms| (1..=10_000).contains(ms))
+        .map_or(DEFAULT_POLL, Duration::from_millis)
+}
 
 /// Start the watchdog on its own connection. `extra_own` counts our connections outside the
 /// pool (metadata, this watchdog's).
 pub fn start_watchdog(instance: &Arc<Instance>, conn: Connection, extra_own: usize) -> std::io::Result<()> {
     let weak: Weak<Instance> = Arc::downgrade(instance);
+    let poll = poll_interval();
     std::thread::Builder::new()
         .name("pgwire-watchdog".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(POLL);
+                std::thread::sleep(poll);
                 let Some(instance) = weak.upgrade() else {
                     return;
                 };
@@ -35,6 +46,8 @@ pub fn start_watchdog(instance: &Arc<Instance>, conn: Connection, extra_own: usi
                     });
                 match count {
                     Some(n) if n > ours => continue,
+                    // At process exit nothing is released: everything is leaked (see `db::gate`).
+                    None if crate::db::exiting() => return,
                     // Only our connections are left (or the instance no longer answers).
                     _ => {
                         instance.close();

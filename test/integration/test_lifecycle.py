@@ -60,29 +60,6 @@ def test_close_then_reopen_the_same_file_in_one_process(tmp_path):
     assert result.stdout.split("\n")[:4] == ["7", "server stopped", "7", "('duckdb', True)"]
 
 
-def test_process_exit_with_live_sessions_neither_hangs_nor_crashes():
-    script = """
-        import os, sys, duckdb, psycopg
-        con = duckdb.connect(config={'allow_unsigned_extensions': 'true'})
-        con.load_extension(os.environ['EXT'])
-        port = con.execute("SELECT port FROM pgwire_start(0, password := 'pw')").fetchall()[0][0]
-        dsn = f'host=127.0.0.1 port={port} user=duckdb password=pw'
-        clients = [psycopg.connect(dsn, autocommit=True) for _ in range(3)]
-        clients[0].execute('SELECT 1')
-        clients[1].execute('BEGIN')
-        # clients[2] starts a long query the process will not wait for
-        clients[2].pgconn.send_query(b'SELECT count(*) FROM range(1000000000000) t(i) WHERE hash(i) = 0')
-        print('ok', flush=True)
-        sys.exit(0)
-    """
-    for attempt in range(20):
-        started = time.time()
-        result = run_python(script, timeout=30)
-        assert result.returncode == 0, (attempt, result.returncode, result.stderr)
-        assert result.stdout.strip() == "ok"
-        assert time.time() - started < 25
-
-
 def test_two_databases_in_one_process_each_serve_their_own(tmp_path):
     result = run_python(
         f"""
