@@ -156,9 +156,16 @@ fn classify(e: &DbError) -> PgError {
     use sqlstate::*;
     let (message, extra) = split_duckdb_message(&e.message);
     let lower = message.to_ascii_lowercase();
+    // DuckDB refuses writes to a view in these words; a workspace's grants are views over
+    // read-only sources, so this is how a write to a grant fails.
+    let writes_to_view = matches!(e.kind, K::Binder | K::Catalog)
+        && (lower.starts_with("can only update base table")
+            || lower.starts_with("can only delete from base table")
+            || lower.ends_with("is not an table"));
     let code = match e.kind {
         // DuckDB reports it under several error types.
         _ if lower.contains("division by zero") => DIVISION_BY_ZERO,
+        _ if writes_to_view => READ_ONLY_SQL_TRANSACTION,
         K::Parser | K::Syntax => SYNTAX_ERROR,
         K::Catalog => {
             if lower.contains("unrecognized configuration parameter") {
@@ -255,6 +262,8 @@ fn classify(e: &DbError) -> PgError {
     };
     let message = if code == QUERY_CANCELED {
         "canceling statement due to user request".to_string()
+    } else if writes_to_view {
+        "cannot change a view or a read-only grant".to_string()
     } else {
         message
     };

@@ -53,17 +53,30 @@ pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), 
     let metadata_conn = db.connect()?;
     let watchdog_conn = db.connect()?;
 
-    let facts = query_rows(&metadata_conn, "SELECT version(), current_database()")?;
-    let (version, catalog) = match facts.as_slice() {
+    let facts = query_rows(
+        &metadata_conn,
+        "SELECT version(), current_database(), path FROM duckdb_databases() WHERE database_name = current_database()",
+    )?;
+    let (version, catalog, path) = match facts.as_slice() {
         [row] => (
             row[0].clone().unwrap_or_default(),
             row[1].clone().unwrap_or_default(),
+            row[2].clone().unwrap_or_default(),
         ),
         _ => return Err("could not read the host database's name".into()),
     };
     let _ = DUCKDB_VERSION.set(version);
+    // Workspace files go beside the host database by default (the working directory for an
+    // in-memory host).
+    let data_dir = std::path::Path::new(&path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let data_dir = std::fs::canonicalize(&data_dir).unwrap_or(data_dir);
 
-    let metadata = Metadata::new(metadata_conn, &catalog);
+    let metadata = Metadata::new(metadata_conn, &catalog, data_dir);
     let instance = Arc::new(Instance::new(pool, metadata, catalog));
     functions::register(registrar, &instance)?;
     exit::install_hook();

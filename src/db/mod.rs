@@ -12,6 +12,7 @@ mod error;
 mod extension;
 mod gate;
 mod logical_type;
+mod scalar;
 mod statement;
 
 pub use appender::Appender;
@@ -24,4 +25,5 @@ pub use extension::{
 };
 pub use gate::{begin_exit, exiting};
 pub use logical_type::{DecimalStorage, DuckType, EnumStorage};
+pub use scalar::{register_scalar_function, SqlScalar};
 pub use statement::{Extracted, Prepared, QueryResult, ResultShape, StatementKind};

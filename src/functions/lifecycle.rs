@@ -1,28 +1,14 @@
 //! `pgwire_start`, `pgwire_stop`, `pgwire_status`.
 
-use super::{opt_text, text, timestamp, Params, SqlFunction};
-use crate::db::{Cell, ColumnKind};
+use std::sync::Arc;
+
+use super::{bool_param, host_message, invalid, opt_text, text, timestamp, Params, SqlFunction};
+use crate::db::{Cell, ColumnKind, SqlScalar};
 use crate::error::{sqlstate, PgError};
 use crate::server::config::parse_duration;
 use crate::server::{Instance, ServerConfig};
 
 pub struct Start;
-
-fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, PgError> {
-    match params.get(name).map(|v| v.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if v == "true" => Ok(true),
-        Some(v) if v == "false" => Ok(false),
-        Some(v) => Err(invalid(name, &v)),
-    }
-}
-
-fn invalid(name: &str, value: &str) -> PgError {
-    PgError::new(
-        sqlstate::INVALID_PARAMETER_VALUE,
-        format!("invalid value for {name}: \"{value}\""),
-    )
-}
 
 impl SqlFunction for Start {
     const NAME: &'static str = "pgwire_start";
@@ -52,6 +38,8 @@ impl SqlFunction for Start {
             ("allow_plain_password_remote", ColumnKind::Boolean),
             ("user", ColumnKind::Varchar),
             ("password", ColumnKind::Varchar),
+            ("data_dir", ColumnKind::Varchar),
+            ("max_connections_per_workspace", ColumnKind::Integer),
         ]
     }
 
@@ -74,6 +62,25 @@ impl SqlFunction for Start {
             config.connect_timeout =
                 parse_duration(t).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e))?;
         }
+        if let Some(n) = params.get("max_connections_per_workspace") {
+            config.max_connections_per_workspace = n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("max_connections_per_workspace", n))?;
+        }
+        if let Some(dir) = params.get("data_dir") {
+            let dir = std::path::Path::new(dir);
+            std::fs::create_dir_all(dir)
+                .and_then(|()| dir.canonicalize())
+                .map(|d| instance.metadata.set_data_dir(d))
+                .map_err(|e| {
+                    PgError::new(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!("invalid data_dir \"{}\": {e}", dir.display()),
+                    )
+                })?;
+        }
         config.allow_plain_password_remote = bool_param(params, "allow_plain_password_remote", false)?;
         let owner = params.get("user").cloned().unwrap_or_else(|| "duckdb".into());
         let report = instance.start(config, (owner, params.get("password").cloned()))?;
@@ -85,6 +92,34 @@ impl SqlFunction for Start {
             opt_text(report.password),
             text(report.connection_string),
         ]])
+    }
+}
+
+/// `SELECT pgwire_start(5432)`: the table function's work with its defaults, answering with the
+/// connection string (which carries the generated password on the first start).
+pub struct StartScalar;
+
+impl SqlScalar<Arc<Instance>> for StartScalar {
+    fn signatures() -> &'static [&'static [ColumnKind]] {
+        &[&[], &[ColumnKind::Integer]]
+    }
+
+    fn returns() -> ColumnKind {
+        ColumnKind::Varchar
+    }
+
+    fn call(instance: &Arc<Instance>, args: &[Cell]) -> Result<Cell, String> {
+        let args = match args.first() {
+            Some(Cell::Int(port)) => vec![port.to_string()],
+            Some(_) => return Err("pgwire_start: the port must not be NULL".into()),
+            None => vec![],
+        };
+        let rows = Start::run(instance, &Params::new(), &args).map_err(|e| host_message(&e))?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().nth(5))
+            .unwrap_or(Cell::Null))
     }
 }
 
@@ -105,6 +140,24 @@ impl SqlFunction for Stop {
             );
         }
         Ok(vec![vec![Cell::Bool(true)]])
+    }
+}
+
+/// `SELECT pgwire_stop()`.
+pub struct StopScalar;
+
+impl SqlScalar<Arc<Instance>> for StopScalar {
+    fn signatures() -> &'static [&'static [ColumnKind]] {
+        &[&[]]
+    }
+
+    fn returns() -> ColumnKind {
+        ColumnKind::Boolean
+    }
+
+    fn call(instance: &Arc<Instance>, _: &[Cell]) -> Result<Cell, String> {
+        Stop::run(instance, &Params::new(), &[]).map_err(|e| host_message(&e))?;
+        Ok(Cell::Bool(true))
     }
 }
 

@@ -6,6 +6,8 @@
 
 mod lifecycle;
 mod sessions;
+mod users;
+mod workspaces;
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -16,7 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use duckdb::core::DataChunkHandle;
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 
-use crate::db::{register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra};
+use crate::db::{
+    register_scalar_function, register_table_function, write_cell, Cell, ColumnKind, TableFunctionExtra,
+};
 use crate::error::PgError;
 use crate::server::Instance;
 
@@ -91,10 +95,7 @@ impl<F: SqlFunction> VTab for TableFn<F> {
         if rows.is_none() {
             let instance: &Arc<Instance> = info.extra();
             let bound = info.get_bind_data();
-            let result = F::run(instance, &bound.params, &bound.args).map_err(|e| match &e.hint {
-                Some(hint) => format!("{} ({})", e.message, hint),
-                None => e.message.clone(),
-            })?;
+            let result = F::run(instance, &bound.params, &bound.args).map_err(|e| host_message(&e))?;
             *rows = Some(result);
         }
         let all = rows.as_ref().map(Vec::as_slice).unwrap_or_default();
@@ -130,7 +131,56 @@ pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(
     register_table_function::<TableFn<lifecycle::Stop>, _>(conn, lifecycle::Stop::NAME, instance)?;
     register_table_function::<TableFn<lifecycle::Status>, _>(conn, lifecycle::Status::NAME, instance)?;
     register_table_function::<TableFn<sessions::Sessions>, _>(conn, sessions::Sessions::NAME, instance)?;
+    register_table_function::<TableFn<workspaces::CreateWorkspace>, _>(
+        conn,
+        workspaces::CreateWorkspace::NAME,
+        instance,
+    )?;
+    register_table_function::<TableFn<workspaces::DropWorkspace>, _>(
+        conn,
+        workspaces::DropWorkspace::NAME,
+        instance,
+    )?;
+    register_table_function::<TableFn<workspaces::Workspaces>, _>(
+        conn,
+        workspaces::Workspaces::NAME,
+        instance,
+    )?;
+    register_table_function::<TableFn<workspaces::Grant>, _>(conn, workspaces::Grant::NAME, instance)?;
+    register_table_function::<TableFn<workspaces::Revoke>, _>(conn, workspaces::Revoke::NAME, instance)?;
+    register_table_function::<TableFn<workspaces::Grants>, _>(conn, workspaces::Grants::NAME, instance)?;
+    register_table_function::<TableFn<users::CreateUser>, _>(conn, users::CreateUser::NAME, instance)?;
+    register_table_function::<TableFn<users::SetPassword>, _>(conn, users::SetPassword::NAME, instance)?;
+    register_table_function::<TableFn<users::DropUser>, _>(conn, users::DropUser::NAME, instance)?;
+    register_table_function::<TableFn<users::Users>, _>(conn, users::Users::NAME, instance)?;
+    register_scalar_function::<lifecycle::StartScalar, _>(conn, lifecycle::Start::NAME, instance)?;
+    register_scalar_function::<lifecycle::StopScalar, _>(conn, lifecycle::Stop::NAME, instance)?;
     Ok(())
+}
+
+/// A BOOLEAN named parameter.
+pub fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, PgError> {
+    match params.get(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" => Ok(true),
+        Some(v) if v == "false" => Ok(false),
+        Some(v) => Err(invalid(name, &v)),
+    }
+}
+
+pub fn invalid(name: &str, value: &str) -> PgError {
+    PgError::new(
+        crate::error::sqlstate::INVALID_PARAMETER_VALUE,
+        format!("invalid value for {name}: \"{value}\""),
+    )
+}
+
+/// An error as the host shows it: DuckDB takes a message only, so the hint goes in brackets.
+pub fn host_message(e: &PgError) -> String {
+    match &e.hint {
+        Some(hint) => format!("{} ({})", e.message, hint),
+        None => e.message.clone(),
+    }
 }
 
 /// Microseconds since the epoch, as TIMESTAMPTZ cells hold them.

@@ -33,6 +33,11 @@ impl VerifiedPasswords {
         })
     }
 
+    /// Forget every remembered password (a password changed, or a user went).
+    pub fn forget_all(&self) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// Did this user log in before with this password, against this same stored hash?
     pub fn knows(&self, user: &str, stored_hash: &str, password: &str) -> bool {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());

@@ -20,9 +20,11 @@ use tokio::net::TcpStream;
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
 use crate::exit::run_blocking;
+use crate::internal_sql::quote_ident;
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
+use crate::session::leftovers::Leftovers;
 use crate::session::output::{ClientGone, Output};
 use crate::session::SessionState;
 use crate::session::TxnState;
@@ -85,24 +87,45 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     // DuckDB's casts follow the session's TimeZone (UTC unless the client asked for another
     // at startup), as the text of timestamptz values does. Reset with the connection.
     let set_zone = login.settings.duckdb_time_zone();
-    let conn = match run_blocking(move || {
+    // A workspace session starts in its workspace's catalog; the reset takes it back.
+    let use_catalog =
+        (login.catalog != ctx.database_name).then(|| format!("USE {}", quote_ident(&login.catalog)));
+    let (conn, used) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
-        conn
+        let used = use_catalog.map(|sql| conn.execute(&sql));
+        (conn, used)
     })
     .await
     {
-        Some(conn) => conn,
+        Some(opened) => opened,
         None => {
             ctx.registry.deregister(info.id);
             return writer.shutdown().await;
         }
     };
+    let mut leftovers = Leftovers::default();
+    leftovers.setting("TimeZone");
+    if used.is_some() {
+        leftovers.moved_catalog();
+    }
+    if let Some(Err(_)) = used {
+        // Recorded but not attached (its file went missing): as if it did not exist.
+        writer.error(&PgError::fatal(
+            sqlstate::INVALID_CATALOG_NAME,
+            format!("database \"{}\" does not exist", login.catalog),
+        ));
+        writer.shutdown().await;
+        let pool = Arc::clone(&ctx.pool);
+        run_blocking(move || pool.release(conn, &leftovers)).await;
+        ctx.registry.deregister(info.id);
+        return;
+    }
     startup::welcome(&mut writer, &login, info.id, info.secret);
     let mut state = SessionState {
         settings: login.settings,
         ..Default::default()
     };
-    state.extended.leftovers.setting("TimeZone");
+    state.extended.leftovers = leftovers;
     writer.ready_for_query(TxnState::Idle.status());
 
     let session = Session {
@@ -154,6 +177,11 @@ impl StatementObserver for Observer {
 }
 
 impl Session {
+    /// The server is stopping, or an operator ended this session.
+    fn ended_by_operator(&self) -> bool {
+        *self.ctx.phase.borrow() != Phase::Running || self.info.terminated()
+    }
+
     async fn run<R, W>(&mut self, reader: &mut MessageReader<R>, writer: &mut MessageWriter<W>)
     where
         R: AsyncRead + Unpin,
@@ -162,7 +190,7 @@ impl Session {
         loop {
             // Server stop shuts the socket's reading side too, so that a session waiting for
             // its client gets here.
-            if *self.ctx.phase.borrow() != Phase::Running {
+            if self.ended_by_operator() {
                 writer.error(&PgError::fatal(
                     sqlstate::ADMIN_SHUTDOWN,
                     "terminating connection due to administrator command",
@@ -175,6 +203,8 @@ impl Session {
             };
             let msg = match msg {
                 Ok(Some(msg)) => msg,
+                // Server stop and pgwire_terminate end the wait for the client this way.
+                Ok(None) if self.ended_by_operator() => continue,
                 Ok(None) => return,
                 Err(e) => {
                     writer.error(&e);

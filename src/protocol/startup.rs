@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::codec::{MessageReader, MessageWriter};
 use crate::error::{sqlstate, PgError};
-use crate::metadata::login_failed;
+use crate::metadata::{login_failed, UserRecord};
 use crate::server::registry::Stats;
 use crate::server::ServerContext;
 use crate::session::settings::Settings;
@@ -19,6 +19,8 @@ use crate::session::settings::Settings;
 pub struct Login {
     pub user: String,
     pub workspace: Option<String>,
+    /// The catalog the session starts in (`USE`d on its connection).
+    pub catalog: String,
     /// PostgreSQL parameters from the startup packet (application_name, DateStyle, ...).
     pub settings: Settings,
 }
@@ -141,22 +143,54 @@ where
         None => return Ok(Opening::Done),
     };
 
+    let requested = params.get("database").cloned().unwrap_or_default();
     let record = {
         let metadata = ctx.metadata.clone();
         let name = user.clone();
-        // Lookup and argon2 are slow on purpose: keep them off the I/O threads.
-        crate::exit::run_blocking(move || metadata.authenticate(&name, &given))
-            .await
-            .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
+        let host_catalog = ctx.database_name.clone();
+        // Lookup and argon2 are slow on purpose: keep them off the I/O threads. The database
+        // asked for is looked at only once the password is right: nobody learns what exists.
+        crate::exit::run_blocking(
+            move || -> Result<Option<(String, UserRecord, Option<i64>)>, PgError> {
+                let Some(record) = metadata.authenticate(&name, &given)? else {
+                    return Ok(None);
+                };
+                let catalog = metadata.session_catalog(&record, &requested, &host_catalog)?;
+                let workspace_limit = match &record.workspace {
+                    Some(w) => metadata.find_workspace(w)?.and_then(|w| w.max_connections),
+                    None => None,
+                };
+                Ok(Some((catalog, record, workspace_limit)))
+            },
+        )
+        .await
+        .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
     };
-    let Some(record) = record else {
+    let Some((catalog, record, workspace_limit)) = record else {
         Stats::add(&ctx.stats.refused, 1);
         return Err(login_failed(&user));
     };
+    if let Some(workspace) = &record.workspace {
+        let limit = workspace_limit.map_or(ctx.config.max_connections_per_workspace, |n| n as usize);
+        let open = ctx
+            .registry
+            .all()
+            .iter()
+            .filter(|s| s.workspace.as_deref() == Some(workspace))
+            .count();
+        if open >= limit {
+            Stats::add(&ctx.stats.refused, 1);
+            return Err(PgError::fatal(
+                sqlstate::TOO_MANY_CONNECTIONS,
+                format!("too many connections for workspace \"{workspace}\""),
+            ));
+        }
+    }
 
     Ok(Opening::Session(Login {
         user: record.name,
         workspace: record.workspace,
+        catalog,
         settings,
     }))
 }

@@ -13,6 +13,8 @@ pub struct ServerConfig {
     pub allow_plain_password_remote: bool,
     /// How long `pgwire_stop()` lets running statements finish before cancelling them.
     pub stop_grace: Duration,
+    /// Sessions one workspace may have at once, unless the workspace says otherwise.
+    pub max_connections_per_workspace: usize,
 }
 
 impl Default for ServerConfig {
@@ -24,6 +26,7 @@ impl Default for ServerConfig {
             connect_timeout: Duration::from_secs(30),
             allow_plain_password_remote: false,
             stop_grace: Duration::from_secs(5),
+            max_connections_per_workspace: 5,
         }
     }
 }

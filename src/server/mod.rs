@@ -18,7 +18,7 @@ use crate::error::{sqlstate, PgError, PgResult};
 use crate::metadata::{password, Metadata};
 pub use config::ServerConfig;
 use pool::Pool;
-use registry::{Registry, Stats};
+use registry::{Registry, SessionInfo, Stats};
 pub use watchdog::start_watchdog;
 
 /// Where the server is in its life; sessions watch it to know when to leave.
@@ -135,7 +135,7 @@ impl Instance {
         let (user, password) = if self.metadata.user_count()? == 0 {
             let (name, given) = owner;
             let password = given.unwrap_or_else(password::generate);
-            self.metadata.create_user(&name, &password, None)?;
+            self.metadata.create_user(&name, &password, None, None)?;
             (Some(name), Some(password))
         } else {
             (self.metadata.first_owner()?, None)
@@ -215,6 +215,20 @@ impl Instance {
             shutdown();
         }
         true
+    }
+
+    /// Terminate every session `which` picks and wait (a few seconds at most) until they have
+    /// ended and given their connections back. Returns how many there were.
+    pub fn end_sessions(&self, which: impl Fn(&SessionInfo) -> bool) -> usize {
+        let ending: Vec<_> = self.registry.all().into_iter().filter(|s| which(s)).collect();
+        ending.iter().for_each(|s| s.terminate());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ending.iter().any(|s| self.registry.get(s.id).is_some()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Past the deadline a session stuck writing to its client is cut off.
+        ending.iter().for_each(|s| s.disconnect());
+        ending.len()
     }
 
     pub fn status(&self) -> Status {

@@ -89,12 +89,19 @@ impl Pool {
             // no transaction is open (BEGIN fails inside one).
             Some(settings) => {
                 let _ = conn.execute("ROLLBACK");
-                settings
-                    .map(|name| conn.execute(&format!("RESET {}", quote_ident(name))))
-                    .collect::<Result<Vec<_>, _>>()
-                    .and_then(|_| conn.execute("BEGIN TRANSACTION"))
-                    .and_then(|_| conn.execute("ROLLBACK"))
-                    .map(|_| true)
+                let home = if leftovers.catalog_moved() {
+                    self.go_home(&conn)
+                } else {
+                    Ok(())
+                };
+                home.and_then(|()| {
+                    settings
+                        .map(|name| conn.execute(&format!("RESET {}", quote_ident(name))))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .and_then(|_| conn.execute("BEGIN TRANSACTION"))
+                .and_then(|_| conn.execute("ROLLBACK"))
+                .map(|_| true)
             }
             None => self.reset(&conn).and_then(|()| self.verify(&conn)),
         };
@@ -123,6 +130,15 @@ impl Pool {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Back to the catalog and schema a fresh connection starts in.
+    fn go_home(&self, conn: &Connection) -> Result<(), DbError> {
+        conn.execute(&format!(
+            "USE {}.{}",
+            quote_ident(&self.baseline.catalog),
+            quote_ident(&self.baseline.schema)
+        ))
     }
 
     /// Undo everything a session can leave on a connection.
@@ -174,11 +190,7 @@ impl Pool {
             };
             conn.execute(&sql)?;
         }
-        conn.execute(&format!(
-            "USE {}.{}",
-            quote_ident(&self.baseline.catalog),
-            quote_ident(&self.baseline.schema)
-        ))?;
+        self.go_home(conn)?;
         let now = rows_to_pairs(query_rows(conn, LOCAL_SETTINGS_SQL)?);
         for (name, value) in &now {
             let fresh = self

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -65,6 +65,8 @@ pub struct SessionInfo {
     /// The session's socket, once its thread serves it: shutting it down wakes a thread that
     /// waits for the client (server stop).
     socket: Mutex<Option<TcpStream>>,
+    /// An operator ended the session (its workspace or user was dropped, or it was terminated).
+    terminated: AtomicBool,
 }
 
 impl SessionInfo {
@@ -93,6 +95,18 @@ impl SessionInfo {
         let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         p.activity = activity;
         p.last_activity = SystemTime::now();
+    }
+
+    /// End the session as an operator's command: its statement is interrupted, and it tells
+    /// the client (57P01) and closes as soon as it is back to reading.
+    pub fn terminate(&self) {
+        self.terminated.store(true, Ordering::SeqCst);
+        self.interrupt();
+        self.stop_reading();
+    }
+
+    pub fn terminated(&self) -> bool {
+        self.terminated.load(Ordering::SeqCst)
     }
 
     /// Interrupt the running statement, if any (cancel request, shutdown).
@@ -153,6 +167,7 @@ impl Registry {
             connected_at: SystemTime::now(),
             interrupt: s.interrupt,
             socket: Mutex::new(None),
+            terminated: AtomicBool::new(false),
             progress: Mutex::new(Progress {
                 activity: Activity::Idle,
                 query: String::new(),

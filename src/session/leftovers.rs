@@ -24,6 +24,8 @@ pub struct Leftovers {
     untracked: bool,
     /// DuckDB settings we changed for the session (its TimeZone, statement_timeout).
     settings: BTreeSet<&'static str>,
+    /// We `USE`d another catalog for the session (a workspace's).
+    moved_catalog: bool,
 }
 
 impl Leftovers {
@@ -42,6 +44,15 @@ impl Leftovers {
     /// Note a DuckDB setting we changed (it is RESET when the session ends).
     pub fn setting(&mut self, name: &'static str) {
         self.settings.insert(name);
+    }
+
+    /// Note that the session was moved to another catalog (the reset moves it back).
+    pub fn moved_catalog(&mut self) {
+        self.moved_catalog = true;
+    }
+
+    pub fn catalog_moved(&self) -> bool {
+        self.moved_catalog
     }
 
     /// `None`: anything may be left, reset everything; otherwise the settings to reset.
