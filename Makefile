@@ -13,7 +13,7 @@ DUCKDB_CLI := $(VENV)/bin/duckdb
 # The versions we build for and test against (see DESIGN.md).
 PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest
 
-.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick exit-soak
+.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick exit-soak tls-cert
 
 all: release
 
@@ -69,6 +69,11 @@ sql-test: release
 integration-test: release
 	cargo build --release --quiet --manifest-path test/integration/tokio_client/Cargo.toml
 	PGWIRE_EXTENSION=$(CURDIR)/build/release/pgwire.duckdb_extension $(PY) -m pytest -q test/integration
+
+# A development CA and a server certificate it signed (localhost, 127.0.0.1, ::1) under
+# build/tls/, for pgwire_start(tls_cert := 'build/tls/server.crt', tls_key := 'build/tls/server.key').
+tls-cert:
+	scripts/dev_cert.sh build/tls
 
 # The long loop of the exit test (test/integration/test_exit.py): 2000 host exits with busy sessions.
 exit-soak: release

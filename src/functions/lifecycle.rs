@@ -39,6 +39,9 @@ impl SqlFunction for Start {
             ("user", ColumnKind::Varchar),
             ("password", ColumnKind::Varchar),
             ("data_dir", ColumnKind::Varchar),
+            ("tls_cert", ColumnKind::Varchar),
+            ("tls_key", ColumnKind::Varchar),
+            ("require_tls", ColumnKind::Boolean),
             ("max_connections_per_workspace", ColumnKind::Integer),
         ]
     }
@@ -82,6 +85,23 @@ impl SqlFunction for Start {
                 })?;
         }
         config.allow_plain_password_remote = bool_param(params, "allow_plain_password_remote", false)?;
+        config.tls = match (params.get("tls_cert"), params.get("tls_key")) {
+            (Some(cert), Some(key)) => Some(crate::server::tls::load(cert, key)?),
+            (None, None) => None,
+            _ => {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    "tls_cert and tls_key go together",
+                ))
+            }
+        };
+        config.require_tls = bool_param(params, "require_tls", false)?;
+        if config.require_tls && config.tls.is_none() {
+            return Err(PgError::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                "require_tls needs tls_cert and tls_key",
+            ));
+        }
         let owner = params.get("user").cloned().unwrap_or_else(|| "duckdb".into());
         let report = instance.start(config, (owner, params.get("password").cloned()))?;
         Ok(vec![vec![

@@ -139,7 +139,7 @@ impl<W: AsyncWrite + Unpin> MessageWriter<W> {
 /// A blocking socket behind tokio's I/O traits. A session's own thread reads and writes its
 /// socket directly; the session code, written against the traits, runs unchanged on it, every
 /// poll completing at once (see `protocol::thread`).
-pub struct BlockingIo(pub std::net::TcpStream);
+pub struct BlockingIo(pub super::transport::Transport);
 
 impl AsyncRead for BlockingIo {
     fn poll_read(
@@ -170,12 +170,12 @@ impl AsyncWrite for BlockingIo {
         }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.0.flush())
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(self.0.shutdown(std::net::Shutdown::Write))
+    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(self.0.shutdown_write())
     }
 }
 

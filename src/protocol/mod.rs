@@ -6,6 +6,7 @@ mod link;
 mod startup;
 pub mod tag;
 mod thread;
+mod transport;
 
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
@@ -50,14 +51,19 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     Stats::add(&ctx.stats.accepted, 1);
     ctx.open_connections.fetch_add(1, Ordering::SeqCst);
     let open = OpenGuard(Arc::clone(&ctx));
-    let (read_half, write_half) = socket.into_split();
-    let mut reader = MessageReader::new(read_half);
+    // One deadline for TLS negotiation, startup and authentication together.
+    let deadline = tokio::time::Instant::now() + ctx.config.connect_timeout;
+    let acceptor = ctx.config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let negotiated = tokio::time::timeout_at(deadline, transport::negotiate(socket, acceptor.as_ref())).await;
+    let Ok(Ok((client, first_bytes))) = negotiated else {
+        return;
+    };
+    let tls = client.is_tls();
+    let (read_half, write_half) = tokio::io::split(client);
+    let mut reader = MessageReader::from_parts(read_half, first_bytes, Default::default());
     let mut writer = MessageWriter::new(write_half);
 
-    let opening = tokio::time::timeout(
-        ctx.config.connect_timeout,
-        startup::open(&mut reader, &mut writer, addr, &ctx),
-    );
+    let opening = tokio::time::timeout_at(deadline, startup::open(&mut reader, &mut writer, addr, tls, &ctx));
     let login = match opening.await {
         Ok(Ok(Opening::Session(login))) => login,
         Ok(Ok(Opening::Done)) => return writer.shutdown().await,

@@ -39,6 +39,7 @@ pub async fn open<R, W>(
     reader: &mut MessageReader<R>,
     writer: &mut MessageWriter<W>,
     addr: SocketAddr,
+    tls: bool,
     ctx: &ServerContext,
 ) -> Result<Opening, PgError>
 where
@@ -111,8 +112,16 @@ where
         ));
     }
 
-    // Cleartext passwords travel only where nobody can read them: loopback (TLS comes later).
-    if !addr.ip().is_loopback() && !ctx.config.allow_plain_password_remote {
+    if ctx.config.require_tls && !tls {
+        Stats::add(&ctx.stats.refused, 1);
+        return Err(PgError::fatal(
+            sqlstate::INVALID_AUTHORIZATION,
+            "this server accepts TLS connections only",
+        )
+        .with_hint("Connect with sslmode=require (or verify-full)."));
+    }
+    // Cleartext passwords travel only where nobody can read them: over TLS, or on loopback.
+    if !tls && !addr.ip().is_loopback() && !ctx.config.allow_plain_password_remote {
         Stats::add(&ctx.stats.refused, 1);
         return Err(PgError::fatal(
             sqlstate::INVALID_AUTHORIZATION,

@@ -17,9 +17,10 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{ReadHalf, WriteHalf};
 
 use super::codec::{BlockingIo, MessageReader, MessageWriter};
+use super::transport::{into_blocking, Client};
 use super::{OpenGuard, Session};
 
 /// DuckDB parses, binds and plans on the caller's thread, recursively: give it the stack of a
@@ -31,19 +32,13 @@ const SESSION_STACK: usize = 8 * 1024 * 1024;
 /// when its socket cannot be made blocking or no thread can be started.
 pub(super) fn hand_over(
     session: Session,
-    reader: MessageReader<OwnedReadHalf>,
-    writer: MessageWriter<OwnedWriteHalf>,
+    reader: MessageReader<ReadHalf<Client>>,
+    writer: MessageWriter<WriteHalf<Client>>,
     open: OpenGuard,
 ) -> Result<(), Box<Session>> {
     let (read_half, buffered, context) = reader.into_parts();
-    let Ok(socket) = read_half.reunite(writer.into_inner()) else {
-        unreachable!("the two halves of one socket")
-    };
-    let sockets = socket
-        .into_std()
-        .and_then(|s| s.set_nonblocking(false).map(|()| s))
-        .and_then(|s| Ok((s.try_clone()?, s.try_clone()?, s)));
-    let Ok((read_side, kept, write_side)) = sockets else {
+    let client = read_half.unsplit(writer.into_inner());
+    let Ok((read_side, write_side, kept)) = into_blocking(client) else {
         return Err(Box::new(session));
     };
     session.info.set_socket(kept);

@@ -15,6 +15,10 @@ pub struct ServerConfig {
     pub stop_grace: Duration,
     /// Sessions one workspace may have at once, unless the workspace says otherwise.
     pub max_connections_per_workspace: usize,
+    /// The server's certificate and key, when it offers TLS.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// Refuse clients that do not use TLS.
+    pub require_tls: bool,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +31,8 @@ impl Default for ServerConfig {
             allow_plain_password_remote: false,
             stop_grace: Duration::from_secs(5),
             max_connections_per_workspace: 5,
+            tls: None,
+            require_tls: false,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 mod listener;
 pub mod pool;
 pub mod registry;
+pub mod tls;
 mod watchdog;
 
 use std::net::{SocketAddr, TcpListener as StdTcpListener, ToSocketAddrs};
@@ -190,7 +191,7 @@ impl Instance {
         Ok(StartReport {
             host,
             port: local_addr.port(),
-            tls: false,
+            tls: config.tls.is_some(),
             user,
             password,
             connection_string,
