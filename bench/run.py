@@ -106,7 +106,7 @@ class DuckHost:
         sys.path.insert(0, os.path.join(ROOT, "test", "integration"))
         from conftest import Host
 
-        self.host = Host(start_args=f"0, password := '{PASSWORD}', max_connections := 250")
+        self.host = Host(start_args=f"0, password := '{PASSWORD}', max_connections := 250, max_connections_per_address := 250")
         self.port = self.host.port
 
     def sql(self, query):

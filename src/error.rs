@@ -260,7 +260,9 @@ fn classify(e: &DbError) -> PgError {
         K::Exiting => ADMIN_SHUTDOWN,
         K::Other => INTERNAL_ERROR,
     };
-    let message = if code == QUERY_CANCELED {
+    let message = if code == QUERY_CANCELED && lower.contains("maximum execution time") {
+        "canceling statement due to statement timeout".to_string()
+    } else if code == QUERY_CANCELED {
         "canceling statement due to user request".to_string()
     } else if writes_to_view {
         "cannot change a view or a read-only grant".to_string()

@@ -52,6 +52,7 @@ pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), 
     let pool = Pool::open(db, pool_size()?)?;
     let metadata_conn = db.connect()?;
     let watchdog_conn = db.connect()?;
+    let history_conn = db.connect()?;
 
     let facts = query_rows(
         &metadata_conn,
@@ -77,10 +78,11 @@ pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), 
     let data_dir = std::fs::canonicalize(&data_dir).unwrap_or(data_dir);
 
     let metadata = Metadata::new(metadata_conn, &catalog, data_dir);
-    let instance = Arc::new(Instance::new(pool, metadata, catalog));
+    let history = metadata::history::History::start(history_conn, "pgwire")?;
+    let instance = Arc::new(Instance::new(pool, metadata, history, catalog));
     functions::register(registrar, &instance)?;
     exit::install_hook();
-    // Our connections outside the pool: metadata and the watchdog's own.
-    start_watchdog(&instance, watchdog_conn, 2)?;
+    // Our connections outside the pool: metadata, history and the watchdog's own.
+    start_watchdog(&instance, watchdog_conn, 3)?;
     Ok(())
 }

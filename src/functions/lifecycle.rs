@@ -42,7 +42,12 @@ impl SqlFunction for Start {
             ("tls_cert", ColumnKind::Varchar),
             ("tls_key", ColumnKind::Varchar),
             ("require_tls", ColumnKind::Boolean),
+            ("statement_timeout", ColumnKind::Varchar),
+            ("idle_timeout", ColumnKind::Varchar),
+            ("idle_in_transaction_timeout", ColumnKind::Varchar),
+            ("log_queries", ColumnKind::Boolean),
             ("max_connections_per_workspace", ColumnKind::Integer),
+            ("max_connections_per_address", ColumnKind::Integer),
         ]
     }
 
@@ -65,12 +70,30 @@ impl SqlFunction for Start {
             config.connect_timeout =
                 parse_duration(t).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e))?;
         }
+        // 0 turns a timeout off.
+        let optional = |name: &str, default: Option<std::time::Duration>| match params.get(name) {
+            None => Ok(default),
+            Some(t) => parse_duration(t)
+                .map(|d| (!d.is_zero()).then_some(d))
+                .map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e)),
+        };
+        config.statement_timeout = optional("statement_timeout", config.statement_timeout)?;
+        config.idle_timeout = optional("idle_timeout", config.idle_timeout)?;
+        config.idle_in_transaction_timeout =
+            optional("idle_in_transaction_timeout", config.idle_in_transaction_timeout)?;
         if let Some(n) = params.get("max_connections_per_workspace") {
             config.max_connections_per_workspace = n
                 .parse()
                 .ok()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| invalid("max_connections_per_workspace", n))?;
+        }
+        if let Some(n) = params.get("max_connections_per_address") {
+            config.max_connections_per_address = n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("max_connections_per_address", n))?;
         }
         if let Some(dir) = params.get("data_dir") {
             let dir = std::path::Path::new(dir);
@@ -96,6 +119,7 @@ impl SqlFunction for Start {
             }
         };
         config.require_tls = bool_param(params, "require_tls", false)?;
+        config.log_queries = bool_param(params, "log_queries", false)?;
         if config.require_tls && config.tls.is_none() {
             return Err(PgError::new(
                 sqlstate::INVALID_PARAMETER_VALUE,
@@ -199,6 +223,9 @@ impl SqlFunction for Status {
             ("bytes_sent", ColumnKind::BigInt),
             ("pool_idle", ColumnKind::BigInt),
             ("pool_retired", ColumnKind::BigInt),
+            ("logins_failed", ColumnKind::BigInt),
+            ("logins_throttled", ColumnKind::BigInt),
+            ("history_dropped", ColumnKind::BigInt),
         ]
     }
 
@@ -216,6 +243,14 @@ impl SqlFunction for Status {
             Cell::Int(s.bytes_sent as i64),
             Cell::Int(instance.pool.idle_count() as i64),
             Cell::Int(instance.pool.retired() as i64),
+            Cell::Int(s.logins_failed as i64),
+            Cell::Int(s.logins_throttled as i64),
+            Cell::Int(
+                instance
+                    .history
+                    .dropped
+                    .load(std::sync::atomic::Ordering::Relaxed) as i64,
+            ),
         ]])
     }
 }

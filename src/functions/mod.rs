@@ -131,6 +131,8 @@ pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(
     register_table_function::<TableFn<lifecycle::Stop>, _>(conn, lifecycle::Stop::NAME, instance)?;
     register_table_function::<TableFn<lifecycle::Status>, _>(conn, lifecycle::Status::NAME, instance)?;
     register_table_function::<TableFn<sessions::Sessions>, _>(conn, sessions::Sessions::NAME, instance)?;
+    register_table_function::<TableFn<sessions::Cancel>, _>(conn, sessions::Cancel::NAME, instance)?;
+    register_table_function::<TableFn<sessions::Terminate>, _>(conn, sessions::Terminate::NAME, instance)?;
     register_table_function::<TableFn<workspaces::CreateWorkspace>, _>(
         conn,
         workspaces::CreateWorkspace::NAME,

@@ -48,3 +48,60 @@ impl SqlFunction for Sessions {
             .collect())
     }
 }
+
+/// `pgwire_cancel(id)`: interrupt the session's running statement (57014 to its client), as a
+/// CancelRequest would. False when no session has that id.
+pub struct Cancel;
+
+impl SqlFunction for Cancel {
+    const NAME: &'static str = "pgwire_cancel";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        &[("cancelled", ColumnKind::Boolean)]
+    }
+
+    fn parameters() -> &'static [ColumnKind] {
+        &[ColumnKind::Integer]
+    }
+
+    fn run(instance: &Instance, _: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        let session = session_of(instance, args);
+        if let Some(s) = &session {
+            s.interrupt();
+        }
+        Ok(vec![vec![Cell::Bool(session.is_some())]])
+    }
+}
+
+/// `pgwire_terminate(id)`: end the session (57P01 to its client, its transaction rolled back).
+/// False when no session has that id.
+pub struct Terminate;
+
+impl SqlFunction for Terminate {
+    const NAME: &'static str = "pgwire_terminate";
+
+    fn columns() -> &'static [(&'static str, ColumnKind)] {
+        &[("terminated", ColumnKind::Boolean)]
+    }
+
+    fn parameters() -> &'static [ColumnKind] {
+        &[ColumnKind::Integer]
+    }
+
+    fn run(instance: &Instance, _: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        let id = args.first().and_then(|a| a.parse::<i32>().ok());
+        let ended = match id {
+            Some(id) => instance.end_sessions(|s| s.id == id),
+            None => 0,
+        };
+        Ok(vec![vec![Cell::Bool(ended > 0)]])
+    }
+}
+
+fn session_of(
+    instance: &Instance,
+    args: &[String],
+) -> Option<std::sync::Arc<crate::server::registry::SessionInfo>> {
+    let id = args.first()?.parse::<i32>().ok()?;
+    instance.registry.get(id)
+}

@@ -35,6 +35,33 @@ const STEPS: &[&str] = &[
          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
          PRIMARY KEY (workspace, schema_name, table_name)
      )",
+    // Session history and the query log (metadata/history.rs writes them). A session is known by
+    // the pid its client saw and when it connected (pids start again with each LOAD).
+    "CREATE TABLE {s}.sessions (
+         pid INTEGER NOT NULL,
+         connected_at TIMESTAMPTZ NOT NULL,
+         disconnected_at TIMESTAMPTZ NOT NULL,
+         user_name VARCHAR NOT NULL,
+         workspace VARCHAR,
+         client_address VARCHAR NOT NULL,
+         application_name VARCHAR,
+         tls BOOLEAN NOT NULL,
+         end_reason VARCHAR NOT NULL,
+         query_count BIGINT NOT NULL,
+         bytes_sent BIGINT NOT NULL
+     );
+     CREATE TABLE {s}.query_log (
+         pid INTEGER NOT NULL,
+         session_connected_at TIMESTAMPTZ NOT NULL,
+         started_at TIMESTAMPTZ NOT NULL,
+         duration_ms DOUBLE NOT NULL,
+         user_name VARCHAR NOT NULL,
+         workspace VARCHAR,
+         statement_type VARCHAR,
+         rows BIGINT,
+         sqlstate VARCHAR NOT NULL,
+         query VARCHAR
+     )",
 ];
 
 /// Bring the metadata schema `s` up to this build's version.

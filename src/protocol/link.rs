@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::AtomicU64;
 use std::task::{Context, Poll};
 
 use pgwire_proto::messages::PgWireFrontendMessage;
@@ -20,6 +21,8 @@ pub struct SessionLink<'a, R, W> {
     /// Where a message that is not COPY data, read during COPY, is kept for the session loop.
     held: &'a mut Option<PgWireFrontendMessage>,
     stats: &'a Stats,
+    /// The session's own count of bytes sent.
+    session_bytes: &'a AtomicU64,
     gone: bool,
 }
 
@@ -33,12 +36,14 @@ where
         writer: &'a mut MessageWriter<W>,
         held: &'a mut Option<PgWireFrontendMessage>,
         stats: &'a Stats,
+        session_bytes: &'a AtomicU64,
     ) -> Self {
         SessionLink {
             reader,
             writer,
             held,
             stats,
+            session_bytes,
             gone: false,
         }
     }
@@ -61,6 +66,7 @@ where
         match at_once(self.writer.write_encoded(bytes)) {
             Ok(()) => {
                 Stats::add(&self.stats.bytes_sent, bytes.len() as u64);
+                Stats::add(self.session_bytes, bytes.len() as u64);
                 Ok(())
             }
             Err(_) => {

@@ -1,6 +1,7 @@
 //! The PostgreSQL wire protocol: a tokio task per client connection for startup and
 //! authentication, then a thread of the session's own until it closes (see `thread`).
 
+mod audit;
 pub mod codec;
 mod link;
 mod startup;
@@ -12,6 +13,7 @@ use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use pgwire_proto::messages::PgWireFrontendMessage;
@@ -26,9 +28,10 @@ use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
 use crate::session::leftovers::Leftovers;
-use crate::session::output::{ClientGone, Output};
+use crate::session::output::{ClientGone, Outcome, Output};
 use crate::session::SessionState;
 use crate::session::TxnState;
+use audit::{EndReason, JobStart};
 use codec::{MessageReader, MessageWriter};
 use link::SessionLink;
 use startup::Opening;
@@ -64,7 +67,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     let mut writer = MessageWriter::new(write_half);
 
     let opening = tokio::time::timeout_at(deadline, startup::open(&mut reader, &mut writer, addr, tls, &ctx));
-    let login = match opening.await {
+    let mut login = match opening.await {
         Ok(Ok(Opening::Session(login))) => login,
         Ok(Ok(Opening::Done)) => return writer.shutdown().await,
         Ok(Err(e)) => {
@@ -88,16 +91,23 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         workspace: login.workspace.clone(),
         client_addr: addr,
         application_name: login.settings.get("application_name"),
+        tls: login.tls,
         interrupt: conn.interrupt_handle(),
     });
     // DuckDB's casts follow the session's TimeZone (UTC unless the client asked for another
     // at startup), as the text of timestamptz values does. Reset with the connection.
     let set_zone = login.settings.duckdb_time_zone();
+    let set_timeout = login.settings.cap_statement_timeout(
+        ctx.config
+            .statement_timeout
+            .map_or(0, |d| d.as_millis().max(1) as u64),
+    );
     // A workspace session starts in its workspace's catalog; the reset takes it back.
     let use_catalog =
         (login.catalog != ctx.database_name).then(|| format!("USE {}", quote_ident(&login.catalog)));
     let (conn, used) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
+        let _ = conn.execute(&set_timeout);
         let used = use_catalog.map(|sql| conn.execute(&sql));
         (conn, used)
     })
@@ -111,6 +121,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     };
     let mut leftovers = Leftovers::default();
     leftovers.setting("TimeZone");
+    leftovers.setting("max_execution_time");
     if used.is_some() {
         leftovers.moved_catalog();
     }
@@ -142,6 +153,8 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         ctx: Arc::clone(&ctx),
         held: None,
         buffer: BytesMut::new(),
+        read_timeout: None,
+        end_reason: EndReason::Client,
     };
     if writer.flush().await.is_err() {
         writer.shutdown().await;
@@ -167,14 +180,35 @@ struct Session {
     held: Option<PgWireFrontendMessage>,
     /// Where statements encode their answers, kept between them.
     buffer: BytesMut,
+    /// The read timeout set on the socket now (changed only when the limit changes).
+    read_timeout: Option<Duration>,
+    /// Why the session ends, for its history row.
+    end_reason: EndReason,
 }
 
-/// Reports statement starts to the registry, from the executor's thread.
-struct Observer(Arc<SessionInfo>);
+/// Reports statement starts to the registry, from the executor's thread, and keeps their
+/// texts when the query log wants them.
+struct Observer(Arc<SessionInfo>, Option<std::sync::Mutex<Vec<String>>>);
+
+impl Observer {
+    fn new(info: &Arc<SessionInfo>, log_queries: bool) -> Observer {
+        Observer(Arc::clone(info), log_queries.then(Default::default))
+    }
+
+    fn texts(self) -> Option<Vec<String>> {
+        self.1.map(|t| t.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+}
 
 impl StatementObserver for Observer {
     fn statement_started(&self, text: &str) {
         self.0.show_statement(text);
+        if let Some(texts) = &self.1 {
+            texts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(text.to_string());
+        }
     }
 
     fn ready(&self, txn: TxnState) {
@@ -183,6 +217,53 @@ impl StatementObserver for Observer {
 }
 
 impl Session {
+    /// How long the session may wait for its client's next command, and what it tells the
+    /// client when that runs out (PostgreSQL's idle_session_timeout and
+    /// idle_in_transaction_session_timeout).
+    fn idle_limit(&self) -> Option<(Duration, &'static str, &'static str, EndReason)> {
+        let config = &self.ctx.config;
+        match self.txn {
+            TxnState::Idle => config.idle_timeout.map(|d| {
+                let text = "terminating connection due to idle-session timeout";
+                (d, "57P05", text, EndReason::IdleTimeout)
+            }),
+            TxnState::InBlock | TxnState::Failed => {
+                let own = self.state.settings.idle_in_transaction_timeout();
+                let limit = match (config.idle_in_transaction_timeout, own) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                limit.map(|d| {
+                    let text = "terminating connection due to idle-in-transaction timeout";
+                    (d, "25P03", text, EndReason::IdleInTransactionTimeout)
+                })
+            }
+        }
+    }
+
+    /// Wait for the client's next message, at most as long as the session may be idle.
+    async fn next_command<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+        &mut self,
+        reader: &mut MessageReader<R>,
+        writer: &mut MessageWriter<W>,
+    ) -> Result<Option<PgWireFrontendMessage>, PgError> {
+        let limit = self.idle_limit();
+        let timeout = limit.map(|(d, ..)| d);
+        if timeout != self.read_timeout {
+            self.info.set_read_timeout(timeout);
+            self.read_timeout = timeout;
+        }
+        let waiting = Instant::now();
+        let msg = reader.next().await;
+        if let (Ok(None), Some((limit, code, text, reason))) = (&msg, limit) {
+            if waiting.elapsed() >= limit {
+                self.end_reason = reason;
+                writer.error(&PgError::fatal(code, text));
+            }
+        }
+        msg
+    }
+
     /// The server is stopping, or an operator ended this session.
     fn ended_by_operator(&self) -> bool {
         *self.ctx.phase.borrow() != Phase::Running || self.info.terminated()
@@ -197,6 +278,11 @@ impl Session {
             // Server stop shuts the socket's reading side too, so that a session waiting for
             // its client gets here.
             if self.ended_by_operator() {
+                self.end_reason = if self.info.terminated() {
+                    EndReason::Terminated
+                } else {
+                    EndReason::ServerStop
+                };
                 writer.error(&PgError::fatal(
                     sqlstate::ADMIN_SHUTDOWN,
                     "terminating connection due to administrator command",
@@ -205,7 +291,7 @@ impl Session {
             }
             let msg = match self.held.take() {
                 Some(msg) => Ok(Some(msg)),
-                None => reader.next().await,
+                None => self.next_command(reader, writer).await,
             };
             let msg = match msg {
                 Ok(Some(msg)) => msg,
@@ -213,6 +299,7 @@ impl Session {
                 Ok(None) if self.ended_by_operator() => continue,
                 Ok(None) => return,
                 Err(e) => {
+                    self.end_reason = EndReason::Error;
                     writer.error(&e);
                     return;
                 }
@@ -253,6 +340,7 @@ impl Session {
                 | PgWireFrontendMessage::CopyDone(_)
                 | PgWireFrontendMessage::CopyFail(_) => true,
                 _ => {
+                    self.end_reason = EndReason::Error;
                     writer.error(&PgError::fatal(
                         sqlstate::PROTOCOL_VIOLATION,
                         "unexpected message",
@@ -279,13 +367,15 @@ impl Session {
     {
         Stats::add(&self.ctx.stats.queries, 1);
         self.info.begin_query(&sql);
-        let observer = Observer(Arc::clone(&self.info));
-        let done = self.run_job(reader, writer, |conn, state, txn, out| {
+        let observer = Observer::new(&self.info, self.ctx.config.log_queries);
+        let start = JobStart::now();
+        let (done, outcomes) = self.run_job(reader, writer, |conn, state, txn, out| {
             let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
             observer.ready(txn);
             out.ready_for_query(txn.status());
             Ok(txn)
         });
+        self.log(start, outcomes, observer.texts());
         done && writer.flush().await.is_ok()
     }
 
@@ -315,58 +405,77 @@ impl Session {
                 self.info.set_activity(Activity::Active);
             }
         }
-        let observer = Observer(Arc::clone(&self.info));
-        let done = self.run_job(reader, writer, |conn, state, txn, out| {
+        let observer = Observer::new(&self.info, false);
+        let start = JobStart::now();
+        let (done, outcomes) = self.run_job(reader, writer, |conn, state, txn, out| {
             state
                 .extended
                 .run_batch(conn, batch, txn, &mut state.settings, &observer, out)
         });
+        let texts = self
+            .ctx
+            .config
+            .log_queries
+            .then(|| vec![self.info.progress().query]);
+        self.log(start, outcomes, texts);
         done && writer.flush().await.is_ok()
+    }
+
+    /// Hand the job's statement outcomes to the query log.
+    fn log(&self, start: JobStart, outcomes: Vec<Outcome>, texts: Option<Vec<String>>) {
+        for record in audit::query_records(&self.info, start, outcomes, texts.as_deref()) {
+            self.ctx.history.query(record);
+        }
     }
 
     /// Run DuckDB work for this session, here on its own thread: the job writes its answer to
     /// the socket as it goes (see `link`), and a COPY FROM STDIN in it reads the client's data.
-    /// Returns false when the session must end.
+    /// Returns false when the session must end, and what each statement came to.
     fn run_job<R, W, F>(
         &mut self,
         reader: &mut MessageReader<R>,
         writer: &mut MessageWriter<W>,
         job: F,
-    ) -> bool
+    ) -> (bool, Vec<Outcome>)
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
         F: FnOnce(&Connection, &mut SessionState, TxnState, &mut Output) -> Result<TxnState, ClientGone>,
     {
         let Some(conn) = self.conn.as_ref() else {
-            return false;
+            self.end_reason = EndReason::Error;
+            return (false, Vec::new());
         };
-        let mut link = SessionLink::new(reader, writer, &mut self.held, &self.ctx.stats);
+        let mut link = SessionLink::new(reader, writer, &mut self.held, &self.ctx.stats, &self.info.bytes);
         let buffer = std::mem::take(&mut self.buffer);
         let (state, txn) = (&mut self.state, self.txn);
         let ran = panic::catch_unwind(AssertUnwindSafe(|| {
             let mut out = Output::new(&mut link, buffer, state.settings.style().clone());
             let outcome = job(conn, state, txn, &mut out);
             let outcome = outcome.and_then(|txn| out.flush().map(|()| txn));
-            (outcome, out.into_buffer())
+            let outcomes = out.take_outcomes();
+            (outcome, outcomes, out.into_buffer())
         }));
         let client_gone = link.client_gone();
-        let Ok((outcome, buffer)) = ran else {
+        let Ok((outcome, outcomes, buffer)) = ran else {
             // The connection may be in any state after a panic in the middle of its work.
             self.conn = None;
+            self.end_reason = EndReason::Error;
             writer.error(&PgError::fatal(
                 sqlstate::INTERNAL_ERROR,
                 "internal error while running the statement",
             ));
-            return false;
+            return (false, Vec::new());
         };
         // A big result grew the buffer: an idle session does not keep that memory.
         if buffer.capacity() <= KEPT_BUFFER {
             self.buffer = buffer;
         }
-        let Ok(txn) = outcome else { return false };
+        let Ok(txn) = outcome else {
+            return (false, outcomes);
+        };
         self.txn = txn;
-        !client_gone
+        (!client_gone, outcomes)
     }
 
     /// Give the connection back to the pool (after its reset) and leave the registry. Runs
@@ -381,6 +490,9 @@ impl Session {
             // At process exit its reset fails and it is leaked instead (see `db::gate`).
             self.ctx.pool.release(conn, &leftovers);
         }
+        self.ctx
+            .history
+            .session(audit::session_record(&self.info, self.end_reason));
         self.ctx.registry.deregister(self.info.id);
     }
 }

@@ -21,6 +21,8 @@ pub struct Login {
     pub workspace: Option<String>,
     /// The catalog the session starts in (`USE`d on its connection).
     pub catalog: String,
+    /// The connection is TLS.
+    pub tls: bool,
     /// PostgreSQL parameters from the startup packet (application_name, DateStyle, ...).
     pub settings: Settings,
 }
@@ -133,6 +135,7 @@ where
         .with_hint("Connect over TLS, or start the server with allow_plain_password_remote := true."));
     }
 
+    ctx.throttle.admit(addr.ip())?;
     writer.message(PgWireBackendMessage::Authentication(
         Authentication::CleartextPassword,
     ));
@@ -177,8 +180,23 @@ where
     };
     let Some((catalog, record, workspace_limit)) = record else {
         Stats::add(&ctx.stats.refused, 1);
+        tokio::time::sleep(ctx.throttle.failed(addr.ip())).await;
         return Err(login_failed(&user));
     };
+    ctx.throttle.succeeded(addr.ip());
+    let from_address = ctx
+        .registry
+        .all()
+        .iter()
+        .filter(|s| s.client_addr.ip() == addr.ip())
+        .count();
+    if from_address >= ctx.config.max_connections_per_address {
+        Stats::add(&ctx.stats.refused, 1);
+        return Err(PgError::fatal(
+            sqlstate::TOO_MANY_CONNECTIONS,
+            format!("too many connections from {}", addr.ip()),
+        ));
+    }
     if let Some(workspace) = &record.workspace {
         let limit = workspace_limit.map_or(ctx.config.max_connections_per_workspace, |n| n as usize);
         let open = ctx
@@ -200,6 +218,7 @@ where
         user: record.name,
         workspace: record.workspace,
         catalog,
+        tls,
         settings,
     }))
 }

@@ -15,10 +15,20 @@ pub struct ServerConfig {
     pub stop_grace: Duration,
     /// Sessions one workspace may have at once, unless the workspace says otherwise.
     pub max_connections_per_workspace: usize,
+    /// Sessions from one client address at once.
+    pub max_connections_per_address: usize,
     /// The server's certificate and key, when it offers TLS.
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// Refuse clients that do not use TLS.
     pub require_tls: bool,
+    /// The longest a statement may run (DuckDB's max_execution_time); sessions may lower it.
+    pub statement_timeout: Option<Duration>,
+    /// A session waiting this long for its client's next command is closed (57P05).
+    pub idle_timeout: Option<Duration>,
+    /// A session idle this long inside a transaction is closed (25P03), its transaction rolled back.
+    pub idle_in_transaction_timeout: Option<Duration>,
+    /// The query log keeps statement texts.
+    pub log_queries: bool,
 }
 
 impl Default for ServerConfig {
@@ -31,8 +41,13 @@ impl Default for ServerConfig {
             allow_plain_password_remote: false,
             stop_grace: Duration::from_secs(5),
             max_connections_per_workspace: 5,
+            max_connections_per_address: 20,
             tls: None,
             require_tls: false,
+            statement_timeout: Some(Duration::from_secs(300)),
+            idle_timeout: Some(Duration::from_secs(3600)),
+            idle_in_transaction_timeout: Some(Duration::from_secs(600)),
+            log_queries: false,
         }
     }
 }

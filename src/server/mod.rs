@@ -5,6 +5,7 @@ pub mod config;
 mod listener;
 pub mod pool;
 pub mod registry;
+pub mod throttle;
 pub mod tls;
 mod watchdog;
 
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::metadata::history::History;
 use crate::metadata::{password, Metadata};
 pub use config::ServerConfig;
 use pool::Pool;
@@ -42,6 +44,10 @@ pub struct ServerContext {
     pub open_connections: AtomicUsize,
     /// The database name clients are told about (the host's default catalog).
     pub database_name: String,
+    /// Failed logins per client address.
+    pub throttle: throttle::LoginThrottle,
+    /// Where sessions and statements are recorded.
+    pub history: Arc<History>,
 }
 
 struct RunningServer {
@@ -73,6 +79,8 @@ pub struct Status {
     pub refused: u64,
     pub queries: u64,
     pub bytes_sent: u64,
+    pub logins_failed: u64,
+    pub logins_throttled: u64,
 }
 
 /// The extension's state for one database instance (two databases in one process each have
@@ -80,6 +88,7 @@ pub struct Status {
 pub struct Instance {
     pub pool: Arc<Pool>,
     pub metadata: Arc<Metadata>,
+    pub history: Arc<History>,
     pub registry: Arc<Registry>,
     pub database_name: String,
     running: Mutex<Option<RunningServer>>,
@@ -88,10 +97,11 @@ pub struct Instance {
 }
 
 impl Instance {
-    pub fn new(pool: Pool, metadata: Metadata, database_name: String) -> Instance {
+    pub fn new(pool: Pool, metadata: Metadata, history: History, database_name: String) -> Instance {
         Instance {
             pool: Arc::new(pool),
             metadata: Arc::new(metadata),
+            history: Arc::new(history),
             registry: Arc::new(Registry::default()),
             database_name,
             running: Mutex::new(None),
@@ -161,6 +171,8 @@ impl Instance {
             phase: phase_rx,
             open_connections: AtomicUsize::new(0),
             database_name: self.database_name.clone(),
+            throttle: Default::default(),
+            history: Arc::clone(&self.history),
         });
         let listener = {
             let _guard = runtime.enter();
@@ -205,7 +217,12 @@ impl Instance {
             return false;
         };
         let registry = Arc::clone(&self.registry);
-        let shutdown = move || shutdown(server, &registry);
+        let history = Arc::clone(&self.history);
+        // The sessions' last history rows are written before stop is done.
+        let shutdown = move || {
+            shutdown(server, &registry);
+            history.flush();
+        };
         // From inside one of our own sessions (an owner calling pgwire_stop() over the wire) the
         // caller is itself a session to wait for: shut down on another thread and return now.
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -245,6 +262,8 @@ impl Instance {
                 refused: 0,
                 queries: 0,
                 bytes_sent: 0,
+                logins_failed: 0,
+                logins_throttled: 0,
             },
             Some(r) => {
                 let s = &r.context.stats;
@@ -258,6 +277,8 @@ impl Instance {
                     refused: s.refused.load(Ordering::Relaxed),
                     queries: s.queries.load(Ordering::Relaxed),
                     bytes_sent: s.bytes_sent.load(Ordering::Relaxed),
+                    logins_failed: r.context.throttle.failed.load(Ordering::Relaxed),
+                    logins_throttled: r.context.throttle.refused.load(Ordering::Relaxed),
                 }
             }
         }
@@ -268,6 +289,7 @@ impl Instance {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.stop();
+        self.history.close();
         self.pool.close();
     }
 }

@@ -60,6 +60,9 @@ pub struct SessionInfo {
     pub client_addr: SocketAddr,
     pub application_name: String,
     pub connected_at: SystemTime,
+    pub tls: bool,
+    /// Bytes sent to the client.
+    pub bytes: AtomicU64,
     interrupt: InterruptHandle,
     progress: Mutex<Progress>,
     /// The session's socket, once its thread serves it: shutting it down wakes a thread that
@@ -105,6 +108,10 @@ impl SessionInfo {
         self.stop_reading();
     }
 
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
     pub fn terminated(&self) -> bool {
         self.terminated.load(Ordering::SeqCst)
     }
@@ -117,6 +124,13 @@ impl SessionInfo {
     /// Keep a handle on the socket the session's thread serves.
     pub fn set_socket(&self, socket: TcpStream) {
         *self.socket.lock().unwrap_or_else(|e| e.into_inner()) = Some(socket);
+    }
+
+    /// How long a read of the client's socket may wait (None: for ever).
+    pub fn set_read_timeout(&self, timeout: Option<std::time::Duration>) {
+        if let Some(socket) = self.socket.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = socket.set_read_timeout(timeout);
+        }
     }
 
     /// Stop reading the client: a session waiting for its next message ends (it sees the
@@ -144,6 +158,7 @@ pub struct NewSession {
     pub workspace: Option<String>,
     pub client_addr: SocketAddr,
     pub application_name: String,
+    pub tls: bool,
     pub interrupt: InterruptHandle,
 }
 
@@ -165,6 +180,8 @@ impl Registry {
             client_addr: s.client_addr,
             application_name: s.application_name,
             connected_at: SystemTime::now(),
+            tls: s.tls,
+            bytes: AtomicU64::new(0),
             interrupt: s.interrupt,
             socket: Mutex::new(None),
             terminated: AtomicBool::new(false),

@@ -44,6 +44,16 @@ pub struct Output<'a> {
     style: TextStyle,
     /// A COPY FROM STDIN has taken the client's data (one may per job).
     copied_in: bool,
+    /// What each statement came to, in order, for the query log.
+    outcomes: Vec<Outcome>,
+}
+
+/// A statement's end as the client saw it: its command tag, or its error's SQLSTATE.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub at: std::time::Instant,
+    pub tag: Option<String>,
+    pub sqlstate: &'static str,
 }
 
 impl<'a> Output<'a> {
@@ -54,7 +64,13 @@ impl<'a> Output<'a> {
             buf,
             style,
             copied_in: false,
+            outcomes: Vec::new(),
         }
+    }
+
+    /// The statements' outcomes so far (see [`Outcome`]).
+    pub fn take_outcomes(&mut self) -> Vec<Outcome> {
+        std::mem::take(&mut self.outcomes)
     }
 
     /// The buffer back, emptied, for the next statement.
@@ -300,6 +316,11 @@ impl<'a> Output<'a> {
     }
 
     pub fn command_complete(&mut self, tag: String) {
+        self.outcomes.push(Outcome {
+            at: std::time::Instant::now(),
+            tag: Some(tag.clone()),
+            sqlstate: crate::error::sqlstate::SUCCESSFUL_COMPLETION,
+        });
         self.message(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)));
     }
 
@@ -308,6 +329,11 @@ impl<'a> Output<'a> {
     }
 
     pub fn error(&mut self, e: &PgError) {
+        self.outcomes.push(Outcome {
+            at: std::time::Instant::now(),
+            tag: None,
+            sqlstate: e.code,
+        });
         self.message(PgWireBackendMessage::ErrorResponse(error_response(e)));
     }
 

@@ -348,6 +348,8 @@ pub struct Settings {
     values: BTreeMap<&'static str, String>,
     /// What of them decides how values are written, ready for the encoders.
     style: TextStyle,
+    /// The server's statement timeout in ms (0: none): a session may lower it, never lift it.
+    statement_timeout_cap: u64,
 }
 
 fn invalid(name: &str, value: &str) -> PgError {
@@ -417,6 +419,31 @@ fn timeout_ms(value: &str) -> Option<u64> {
 impl Settings {
     pub fn style(&self) -> &TextStyle {
         &self.style
+    }
+
+    /// Set the server's statement timeout; returns the DuckDB statement that enforces it.
+    pub fn cap_statement_timeout(&mut self, cap_ms: u64) -> String {
+        self.statement_timeout_cap = cap_ms;
+        self.duckdb_statement_timeout()
+    }
+
+    /// What the session's statement timeout (or the server's, whichever is lower) is in DuckDB.
+    fn duckdb_statement_timeout(&self) -> String {
+        let own = self.get("statement_timeout").parse::<u64>().unwrap_or(0);
+        match (own, self.statement_timeout_cap) {
+            (0, 0) => "RESET max_execution_time".to_string(),
+            (0, cap) => format!("SET max_execution_time = {cap}"),
+            (own, 0) => format!("SET max_execution_time = {own}"),
+            (own, cap) => format!("SET max_execution_time = {}", own.min(cap)),
+        }
+    }
+
+    /// The session's own idle_in_transaction_session_timeout, if it set one.
+    pub fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        match self.get("idle_in_transaction_session_timeout").parse::<u64>() {
+            Ok(ms) if ms > 0 => Some(std::time::Duration::from_millis(ms)),
+            _ => None,
+        }
     }
 
     /// The SQL that gives a fresh DuckDB connection this session's TimeZone.
@@ -498,13 +525,9 @@ impl Settings {
             effects.report.push((name.to_string(), current.clone()));
         }
         if name == "statement_timeout" {
-            effects.duckdb.push((
-                "max_execution_time",
-                match current.as_str() {
-                    "0" => "RESET max_execution_time".to_string(),
-                    ms => format!("SET max_execution_time = {ms}"),
-                },
-            ));
+            effects
+                .duckdb
+                .push(("max_execution_time", self.duckdb_statement_timeout()));
         }
     }
 }

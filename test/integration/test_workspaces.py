@@ -172,6 +172,7 @@ def test_password_changes_and_dropped_users(sales):
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(dsn(h, user, password, "ws_sales"))
     psycopg.connect(dsn(h, user, "new-secret", "ws_sales")).close()
+    wait_until(lambda: h.sql(f"SELECT count(*) FROM pgwire_sessions() WHERE \"user\" = '{user}'") == [[1]])
     # Dropping the user ends its session, with PostgreSQL's words for it.
     assert h.sql(f"SELECT sessions_ended FROM pgwire_drop_user('{user}')") == [[1]]
     with pytest.raises(psycopg.OperationalError) as e:

@@ -22,8 +22,11 @@ class Message:
 
 
 class Wire:
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, source=None):
+        """`source`: the local address to connect from (another loopback address, say)."""
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout, source_address=(source, 0) if source else None
+        )
         self.buf = b""
 
     def send_raw(self, data):
