@@ -5,12 +5,26 @@
 //! then is not safe either).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::metadata::history::History;
 
 /// How many times the hook was registered; each registration is one more `atexit` entry.
 static REGISTERED: AtomicUsize = AtomicUsize::new(0);
 /// Bound on registrations: a loop of pgwire_start/pgwire_stop must not grow the atexit list
 /// forever. Past it, the registrations made so far stand.
 const MAX_REGISTRATIONS: usize = 64;
+
+/// Histories to write out at exit, before the gate closes: a host that closes its database
+/// and exits at once would otherwise lose the rows still queued.
+static HISTORIES: Mutex<Vec<Weak<History>>> = Mutex::new(Vec::new());
+
+/// Write `history` out when the process exits.
+pub fn flush_at_exit(history: &Arc<History>) {
+    let mut histories = HISTORIES.lock().unwrap_or_else(|e| e.into_inner());
+    histories.retain(|h| h.strong_count() > 0);
+    histories.push(Arc::downgrade(history));
+}
 
 /// Register the exit hook (again). `atexit` handlers and the destructors of C++ statics run in
 /// the reverse order of their registration, and DuckDB builds some statics lazily, on first use:
@@ -26,6 +40,13 @@ pub fn install_hook() {
 extern "C" fn on_exit() {
     // Nothing may unwind out of an atexit handler.
     let _ = std::panic::catch_unwind(|| {
+        let histories: Vec<_> = HISTORIES
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        histories.iter().for_each(|h| h.flush());
         if !crate::db::begin_exit() {
             eprintln!("pgwire: DuckDB calls still running at process exit after the wait");
         }

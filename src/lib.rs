@@ -82,6 +82,7 @@ pub fn on_load(db: &Database<'_>, registrar: &duckdb::Connection) -> Result<(), 
     let instance = Arc::new(Instance::new(pool, metadata, history, catalog));
     functions::register(registrar, &instance)?;
     exit::install_hook();
+    exit::flush_at_exit(&instance.history);
     // Our connections outside the pool: metadata, history and the watchdog's own.
     start_watchdog(&instance, watchdog_conn, 3)?;
     Ok(())

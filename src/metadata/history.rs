@@ -2,20 +2,17 @@
 //! batches off the query path.
 //!
 //! Sessions hand their records to a bounded queue without waiting; one thread with a DuckDB
-//! connection of its own appends what has gathered every `INTERVAL` (or sooner, when a batch is
-//! full), both tables in one transaction. `flush` empties the queue before `pgwire_stop` returns
+//! connection of its own wakes every `INTERVAL` and appends what has gathered, both tables in
+//! one transaction per batch. `flush` empties the queue before `pgwire_stop` returns
 //! and before the extension lets the database go, so nothing is lost there. Past the queue's
 //! bound (a writer that cannot keep up) records are dropped and counted, never waited for: the
 //! log must not slow the queries it logs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::BytesMut;
-
 use crate::db::{Appender, Connection, DbError};
-use crate::types::datetime::put_timestamp;
 
 const QUEUE: usize = 100_000;
 const BATCH: usize = 5_000;
@@ -113,39 +110,53 @@ impl History {
 }
 
 fn write_loop(conn: &Connection, schema: &str, rx: &Receiver<Record>) {
+    // Timestamps are appended as UTC microseconds; in UTC the appender's cast to TIMESTAMPTZ
+    // keeps them as they are.
+    let _ = conn.execute("SET TimeZone = 'UTC'");
     let mut sessions = Vec::new();
     let mut queries = Vec::new();
+    let mut acks = Vec::new();
     loop {
-        let mut acks = Vec::new();
+        // Sleep, then take what gathered: a writer waiting on the queue would be woken by every
+        // statement (a futex call on both sides each time), and a commit per statement would
+        // cost more than the statements. A flush is answered within one INTERVAL.
+        std::thread::sleep(INTERVAL);
         let mut open = true;
-        match rx.recv_timeout(INTERVAL) {
-            Ok(record) => open = take(record, &mut sessions, &mut queries, &mut acks),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => open = false,
-        }
-        while open && sessions.len() + queries.len() < BATCH {
+        loop {
             match rx.try_recv() {
                 Ok(record) => open = take(record, &mut sessions, &mut queries, &mut acks),
                 Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    open = false;
-                    break;
-                }
+                Err(mpsc::TryRecvError::Disconnected) => open = false,
+            }
+            if !open {
+                break;
+            }
+            if sessions.len() + queries.len() >= BATCH {
+                write_batch(conn, schema, &mut sessions, &mut queries);
             }
         }
-        if !sessions.is_empty() || !queries.is_empty() {
-            // A batch that cannot be written (the database went read-only, say) is given up
-            // rather than retried for ever.
-            let _ = write(conn, schema, &sessions, &queries);
-            sessions.clear();
-            queries.clear();
-        }
-        for ack in acks {
+        write_batch(conn, schema, &mut sessions, &mut queries);
+        for ack in acks.drain(..) {
             let _ = ack.try_send(());
         }
         if !open {
             return;
         }
+    }
+}
+
+/// Write the batch and empty it. A batch that cannot be written (the database went read-only,
+/// say) is given up rather than retried for ever.
+fn write_batch(
+    conn: &Connection,
+    schema: &str,
+    sessions: &mut Vec<SessionRecord>,
+    queries: &mut Vec<QueryRecord>,
+) {
+    if !sessions.is_empty() || !queries.is_empty() {
+        let _ = write(conn, schema, sessions, queries);
+        sessions.clear();
+        queries.clear();
     }
 }
 
@@ -189,14 +200,7 @@ fn append_all(
     sessions: &[SessionRecord],
     queries: &[QueryRecord],
 ) -> Result<(), DbError> {
-    let mut text = BytesMut::new();
-    // TIMESTAMPTZ values go in as text with their offset: the appender would read a bare
-    // timestamp in the connection's time zone.
-    let mut stamp = |a: &mut Appender<'_>, t: SystemTime| {
-        text.clear();
-        put_timestamp(&mut text, micros(t), Some(0));
-        a.append_text_cast(&String::from_utf8_lossy(&text))
-    };
+    let stamp = |a: &mut Appender<'_>, t: SystemTime| a.append_timestamp(micros(t));
     let text_or_null = |a: &mut Appender<'_>, v: Option<&str>| match v {
         Some(v) => a.append_text(v),
         None => a.append_null(),
