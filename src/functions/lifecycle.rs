@@ -46,6 +46,7 @@ impl SqlFunction for Start {
             ("idle_timeout", ColumnKind::Varchar),
             ("idle_in_transaction_timeout", ColumnKind::Varchar),
             ("log_queries", ColumnKind::Boolean),
+            ("max_queries_per_minute", ColumnKind::BigInt),
             ("max_connections_per_workspace", ColumnKind::Integer),
             ("max_connections_per_address", ColumnKind::Integer),
         ]
@@ -120,6 +121,14 @@ impl SqlFunction for Start {
         };
         config.require_tls = bool_param(params, "require_tls", false)?;
         config.log_queries = bool_param(params, "log_queries", false)?;
+        if let Some(n) = params.get("max_queries_per_minute") {
+            config.max_queries_per_minute = Some(
+                n.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| invalid("max_queries_per_minute", n))?,
+            );
+        }
         if config.require_tls && config.tls.is_none() {
             return Err(PgError::new(
                 sqlstate::INVALID_PARAMETER_VALUE,
@@ -176,8 +185,16 @@ impl SqlFunction for Stop {
         &[("stopped", ColumnKind::Boolean)]
     }
 
-    fn run(instance: &Instance, _: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
-        if !instance.stop() {
+    fn named_parameters() -> &'static [(&'static str, ColumnKind)] {
+        &[("grace", ColumnKind::Varchar)]
+    }
+
+    fn run(instance: &Instance, params: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
+        let grace = params
+            .get("grace")
+            .map(|g| parse_duration(g).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e)))
+            .transpose()?;
+        if !instance.stop(grace) {
             return Err(
                 PgError::new(sqlstate::INVALID_PARAMETER_VALUE, "pgwire is not running")
                     .with_hint("Start it with pgwire_start()."),
@@ -226,11 +243,26 @@ impl SqlFunction for Status {
             ("logins_failed", ColumnKind::BigInt),
             ("logins_throttled", ColumnKind::BigInt),
             ("history_dropped", ColumnKind::BigInt),
+            ("max_connections", ColumnKind::BigInt),
+            ("max_connections_per_workspace", ColumnKind::BigInt),
+            ("max_connections_per_address", ColumnKind::BigInt),
+            ("max_queries_per_minute", ColumnKind::BigInt),
         ]
     }
 
     fn run(instance: &Instance, _: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
         let s = instance.status();
+        let count = |n: Option<usize>| n.map_or(Cell::Null, |n| Cell::Int(n as i64));
+        // The running server's limits; NULL when it is not running (or the limit is unset).
+        let limits = match &s.config {
+            Some(c) => [
+                count(Some(c.max_connections)),
+                count(Some(c.max_connections_per_workspace)),
+                count(Some(c.max_connections_per_address)),
+                count(c.max_queries_per_minute.map(|n| n as usize)),
+            ],
+            None => [Cell::Null, Cell::Null, Cell::Null, Cell::Null],
+        };
         Ok(vec![vec![
             Cell::Bool(s.running),
             opt_text(s.host),
@@ -251,6 +283,9 @@ impl SqlFunction for Status {
                     .dropped
                     .load(std::sync::atomic::Ordering::Relaxed) as i64,
             ),
-        ]])
+        ]
+        .into_iter()
+        .chain(limits)
+        .collect()])
     }
 }

@@ -160,6 +160,19 @@ pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(
     Ok(())
 }
 
+/// Positional argument `i`, which must be given (DuckDB passes NULL as the text `NULL`).
+pub fn required<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, PgError> {
+    args.get(i)
+        .map(String::as_str)
+        .filter(|v| *v != "NULL")
+        .ok_or_else(|| {
+            PgError::new(
+                crate::error::sqlstate::INVALID_PARAMETER_VALUE,
+                format!("{what} must be given"),
+            )
+        })
+}
+
 /// A BOOLEAN named parameter.
 pub fn bool_param(params: &Params, name: &str, default: bool) -> Result<bool, PgError> {
     match params.get(name).map(|v| v.to_ascii_lowercase()) {

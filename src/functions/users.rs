@@ -3,7 +3,7 @@
 
 use rand::RngExt;
 
-use super::{opt_text, text, Params, SqlFunction};
+use super::{opt_text, required as positional, text, Params, SqlFunction};
 use crate::db::{Cell, ColumnKind};
 use crate::error::{sqlstate, PgError};
 use crate::metadata::password;
@@ -22,12 +22,6 @@ fn generated_name(workspace: &str) -> String {
     } else {
         format!("ws_{workspace}_{suffix}")
     }
-}
-
-fn positional<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, PgError> {
-    args.get(i)
-        .map(String::as_str)
-        .ok_or_else(|| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, format!("{what} must be given")))
 }
 
 pub struct CreateUser;

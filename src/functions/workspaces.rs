@@ -1,10 +1,11 @@
 //! Workspaces and grants from SQL: `pgwire_create_workspace`, `pgwire_drop_workspace`,
 //! `pgwire_workspaces`, `pgwire_grant`, `pgwire_revoke`, `pgwire_grants`.
 
-use super::{bool_param, opt_text, text, Params, SqlFunction};
+use super::{bool_param, opt_text, required as arg, text, Params, SqlFunction};
 use crate::db::{Cell, ColumnKind};
 use crate::error::{sqlstate, PgError};
-use crate::metadata::workspaces::{GrantRecord, NewWorkspace, WorkspaceRecord};
+use crate::metadata::grants::GrantRecord;
+use crate::metadata::workspaces::{NewWorkspace, WorkspaceRecord};
 use crate::server::Instance;
 
 const WORKSPACE_COLUMNS: &[(&str, ColumnKind)] = &[
@@ -13,6 +14,7 @@ const WORKSPACE_COLUMNS: &[(&str, ColumnKind)] = &[
     ("created_at", ColumnKind::Varchar),
     ("expires_at", ColumnKind::Varchar),
     ("max_connections", ColumnKind::BigInt),
+    ("memory_limit", ColumnKind::Varchar),
     ("expired", ColumnKind::Boolean),
 ];
 
@@ -23,6 +25,7 @@ fn workspace_row(w: WorkspaceRecord) -> Vec<Cell> {
         opt_text(w.created_at),
         opt_text(w.expires_at),
         w.max_connections.map_or(Cell::Null, Cell::Int),
+        opt_text(w.memory_limit),
         Cell::Bool(w.expired),
     ]
 }
@@ -43,14 +46,6 @@ fn grant_row(g: GrantRecord) -> Vec<Cell> {
     ]
 }
 
-/// The positional argument `i`, which DuckDB has already made non-NULL text of the right type.
-fn arg<'a>(args: &'a [String], i: usize, what: &str) -> Result<&'a str, PgError> {
-    args.get(i)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty() && *v != "NULL")
-        .ok_or_else(|| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, format!("{what} must be given")))
-}
-
 pub struct CreateWorkspace;
 
 impl SqlFunction for CreateWorkspace {
@@ -69,6 +64,7 @@ impl SqlFunction for CreateWorkspace {
             ("path", ColumnKind::Varchar),
             ("max_connections", ColumnKind::BigInt),
             ("expires_at", ColumnKind::Varchar),
+            ("memory_limit", ColumnKind::Varchar),
         ]
     }
 
@@ -89,6 +85,7 @@ impl SqlFunction for CreateWorkspace {
             path: params.get("path").cloned(),
             max_connections,
             expires_at: params.get("expires_at").cloned(),
+            memory_limit: params.get("memory_limit").cloned(),
         })?;
         Ok(vec![workspace_row(created)])
     }

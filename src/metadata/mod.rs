@@ -4,6 +4,7 @@
 //! Reached through one internal connection of the pool's instance, behind a mutex: metadata work
 //! is small and rare next to queries.
 
+pub mod grants;
 pub mod history;
 pub mod password;
 mod schema;

@@ -62,6 +62,8 @@ const STEPS: &[&str] = &[
          sqlstate VARCHAR NOT NULL,
          query VARCHAR
      )",
+    // A workspace's per-session memory cap (DuckDB's operator_memory_limit).
+    "ALTER TABLE {s}.workspaces ADD COLUMN memory_limit VARCHAR",
 ];
 
 /// Bring the metadata schema `s` up to this build's version.

@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use crate::db::Connection;
 use crate::error::{sqlstate, PgError};
 use crate::exit::run_blocking;
-use crate::internal_sql::quote_ident;
+use crate::internal_sql::{quote_ident, quote_literal};
 use crate::server::registry::{Activity, NewSession, SessionInfo, Stats};
 use crate::server::{Phase, ServerContext};
 use crate::session::executor::{run_simple_query, StatementObserver};
@@ -105,10 +105,17 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     // A workspace session starts in its workspace's catalog; the reset takes it back.
     let use_catalog =
         (login.catalog != ctx.database_name).then(|| format!("USE {}", quote_ident(&login.catalog)));
+    let set_memory = login
+        .memory_limit
+        .as_deref()
+        .map(|m| format!("SET operator_memory_limit = {}", quote_literal(m)));
     let (conn, used) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
         let _ = conn.execute(&set_timeout);
-        let used = use_catalog.map(|sql| conn.execute(&sql));
+        // A workspace's session never goes without its memory cap: failing that fails the login.
+        let used = use_catalog
+            .map(|sql| conn.execute(&sql))
+            .map(|used| used.and_then(|()| set_memory.map_or(Ok(()), |sql| conn.execute(&sql))));
         (conn, used)
     })
     .await
@@ -122,6 +129,9 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     let mut leftovers = Leftovers::default();
     leftovers.setting("TimeZone");
     leftovers.setting("max_execution_time");
+    if login.memory_limit.is_some() {
+        leftovers.setting("operator_memory_limit");
+    }
     if used.is_some() {
         leftovers.moved_catalog();
     }
@@ -366,6 +376,14 @@ impl Session {
         W: AsyncWrite + Unpin,
     {
         Stats::add(&self.ctx.stats.queries, 1);
+        if let Err(e) = self.admit_statements(1) {
+            if self.txn == TxnState::InBlock {
+                self.txn = TxnState::Failed;
+            }
+            writer.error(&e);
+            writer.ready_for_query(self.txn.status());
+            return writer.flush().await.is_ok();
+        }
         self.info.begin_query(&sql);
         let observer = Observer::new(&self.info, self.ctx.config.log_queries);
         let start = JobStart::now();
@@ -394,6 +412,20 @@ impl Session {
             .iter()
             .filter(|m| matches!(m, PgWireFrontendMessage::Execute(_)))
             .count();
+        // A batch that ends with Sync can be refused whole (the client then waits for
+        // ReadyForQuery); one that ends with Flush runs, and counts towards the next.
+        let synced = matches!(batch.last(), Some(PgWireFrontendMessage::Sync(_)));
+        if executes > 0 && synced {
+            if let Err(e) = self.admit_statements(executes as u64) {
+                // As any error inside a transaction block, it fails the block.
+                if self.txn == TxnState::InBlock {
+                    self.txn = TxnState::Failed;
+                }
+                writer.error(&e);
+                writer.ready_for_query(self.txn.status());
+                return writer.flush().await.is_ok();
+            }
+        }
         if executes > 0 {
             Stats::add(&self.ctx.stats.queries, executes as u64);
             if let Some(sql) = batch.iter().find_map(|m| match m {
@@ -419,6 +451,14 @@ impl Session {
             .then(|| vec![self.info.progress().query]);
         self.log(start, outcomes, texts);
         done && writer.flush().await.is_ok()
+    }
+
+    /// May this session's workspace run `statements` more this minute?
+    fn admit_statements(&self, statements: u64) -> Result<(), PgError> {
+        match (&self.info.workspace, self.ctx.config.max_queries_per_minute) {
+            (Some(workspace), Some(limit)) => self.ctx.query_rate.admit(workspace, limit, statements),
+            _ => Ok(()),
+        }
     }
 
     /// Hand the job's statement outcomes to the query log.

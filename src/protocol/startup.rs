@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::codec::{MessageReader, MessageWriter};
 use crate::error::{sqlstate, PgError};
+use crate::metadata::workspaces::WorkspaceRecord;
 use crate::metadata::{login_failed, UserRecord};
 use crate::server::registry::Stats;
 use crate::server::ServerContext;
@@ -23,6 +24,8 @@ pub struct Login {
     pub catalog: String,
     /// The connection is TLS.
     pub tls: bool,
+    /// The workspace's per-session memory cap, if it has one.
+    pub memory_limit: Option<String>,
     /// PostgreSQL parameters from the startup packet (application_name, DateStyle, ...).
     pub settings: Settings,
 }
@@ -156,6 +159,11 @@ where
     };
 
     let requested = params.get("database").cloned().unwrap_or_default();
+    let permit = ctx
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|_| PgError::fatal(sqlstate::CONNECTION_FAILURE, "the server is stopping"))?;
     let record = {
         let metadata = ctx.metadata.clone();
         let name = user.clone();
@@ -163,22 +171,23 @@ where
         // Lookup and argon2 are slow on purpose: keep them off the I/O threads. The database
         // asked for is looked at only once the password is right: nobody learns what exists.
         crate::exit::run_blocking(
-            move || -> Result<Option<(String, UserRecord, Option<i64>)>, PgError> {
+            move || -> Result<Option<(String, UserRecord, Option<WorkspaceRecord>)>, PgError> {
                 let Some(record) = metadata.authenticate(&name, &given)? else {
                     return Ok(None);
                 };
                 let catalog = metadata.session_catalog(&record, &requested, &host_catalog)?;
-                let workspace_limit = match &record.workspace {
-                    Some(w) => metadata.find_workspace(w)?.and_then(|w| w.max_connections),
+                let workspace = match &record.workspace {
+                    Some(w) => metadata.find_workspace(w)?,
                     None => None,
                 };
-                Ok(Some((catalog, record, workspace_limit)))
+                Ok(Some((catalog, record, workspace)))
             },
         )
         .await
         .ok_or_else(|| PgError::fatal(sqlstate::INTERNAL_ERROR, "authentication failed unexpectedly"))??
     };
-    let Some((catalog, record, workspace_limit)) = record else {
+    drop(permit);
+    let Some((catalog, record, workspace_record)) = record else {
         Stats::add(&ctx.stats.refused, 1);
         tokio::time::sleep(ctx.throttle.failed(addr.ip())).await;
         return Err(login_failed(&user));
@@ -198,7 +207,10 @@ where
         ));
     }
     if let Some(workspace) = &record.workspace {
-        let limit = workspace_limit.map_or(ctx.config.max_connections_per_workspace, |n| n as usize);
+        let limit = workspace_record
+            .as_ref()
+            .and_then(|w| w.max_connections)
+            .map_or(ctx.config.max_connections_per_workspace, |n| n as usize);
         let open = ctx
             .registry
             .all()
@@ -219,6 +231,7 @@ where
         workspace: record.workspace,
         catalog,
         tls,
+        memory_limit: workspace_record.and_then(|w| w.memory_limit),
         settings,
     }))
 }

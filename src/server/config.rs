@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub idle_in_transaction_timeout: Option<Duration>,
     /// The query log keeps statement texts.
     pub log_queries: bool,
+    /// Statements one workspace may run per minute.
+    pub max_queries_per_minute: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +50,7 @@ impl Default for ServerConfig {
             idle_timeout: Some(Duration::from_secs(3600)),
             idle_in_transaction_timeout: Some(Duration::from_secs(600)),
             log_queries: false,
+            max_queries_per_minute: None,
         }
     }
 }

@@ -46,6 +46,11 @@ pub struct ServerContext {
     pub database_name: String,
     /// Failed logins per client address.
     pub throttle: throttle::LoginThrottle,
+    /// Statements per minute per workspace.
+    pub query_rate: throttle::QueryRate,
+    /// Password checks at once: argon2id takes a core and 19 MiB for tens of milliseconds, so a
+    /// flood of logins queues here instead of taking every core.
+    pub password_checks: tokio::sync::Semaphore,
     /// Where sessions and statements are recorded.
     pub history: Arc<History>,
 }
@@ -81,6 +86,8 @@ pub struct Status {
     pub bytes_sent: u64,
     pub logins_failed: u64,
     pub logins_throttled: u64,
+    /// The running server's settings (its limits).
+    pub config: Option<ServerConfig>,
 }
 
 /// The extension's state for one database instance (two databases in one process each have
@@ -172,6 +179,10 @@ impl Instance {
             open_connections: AtomicUsize::new(0),
             database_name: self.database_name.clone(),
             throttle: Default::default(),
+            query_rate: Default::default(),
+            password_checks: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             history: Arc::clone(&self.history),
         });
         let listener = {
@@ -211,16 +222,18 @@ impl Instance {
     }
 
     /// Stop serving: refuse new connections, let running statements finish for the grace period,
-    /// then cancel them and close every session. Returns false if the server was not running.
-    pub fn stop(&self) -> bool {
+    /// then cancel them and close every session (open transactions are rolled back). `grace`
+    /// replaces the configured grace period. Returns false if the server was not running.
+    pub fn stop(&self, grace: Option<Duration>) -> bool {
         let Some(server) = self.running().take() else {
             return false;
         };
         let registry = Arc::clone(&self.registry);
         let history = Arc::clone(&self.history);
         // The sessions' last history rows are written before stop is done.
+        let grace = grace.unwrap_or(server.context.config.stop_grace);
         let shutdown = move || {
-            shutdown(server, &registry);
+            shutdown(server, &registry, grace);
             history.flush();
         };
         // From inside one of our own sessions (an owner calling pgwire_stop() over the wire) the
@@ -264,6 +277,7 @@ impl Instance {
                 bytes_sent: 0,
                 logins_failed: 0,
                 logins_throttled: 0,
+                config: None,
             },
             Some(r) => {
                 let s = &r.context.stats;
@@ -279,6 +293,7 @@ impl Instance {
                     bytes_sent: s.bytes_sent.load(Ordering::Relaxed),
                     logins_failed: r.context.throttle.failed.load(Ordering::Relaxed),
                     logins_throttled: r.context.throttle.refused.load(Ordering::Relaxed),
+                    config: Some(r.context.config.clone()),
                 }
             }
         }
@@ -288,17 +303,17 @@ impl Instance {
     /// DuckDB can close (and the file can be opened again).
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        self.stop();
+        self.stop(None);
         self.history.close();
         self.pool.close();
     }
 }
 
-fn shutdown(server: RunningServer, registry: &Registry) {
+fn shutdown(server: RunningServer, registry: &Registry, grace: Duration) {
     let RunningServer {
         runtime,
         phase,
-        context,
+        context: _context,
         ..
     } = server;
     let _ = phase.send(Phase::Draining);
@@ -306,7 +321,7 @@ fn shutdown(server: RunningServer, registry: &Registry) {
     for session in registry.all() {
         session.stop_reading();
     }
-    let deadline = Instant::now() + context.config.stop_grace;
+    let deadline = Instant::now() + grace;
     while !registry.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -110,3 +110,33 @@ mod tests {
         assert_eq!(t.failed.load(Ordering::Relaxed), REFUSE_AFTER as u64);
     }
 }
+
+/// Statements per minute per workspace (`max_queries_per_minute`): counted in windows of one
+/// minute; past the limit a statement is refused with 53400 until the next window, and other
+/// workspaces are not affected.
+#[derive(Default)]
+pub struct QueryRate {
+    windows: Mutex<HashMap<String, (Instant, u64)>>,
+}
+
+impl QueryRate {
+    /// Count `statements` more for `workspace`, or refuse them.
+    pub fn admit(&self, workspace: &str, limit: u64, statements: u64) -> Result<(), PgError> {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let window = windows
+            .entry(workspace.to_string())
+            .or_insert_with(|| (Instant::now(), 0));
+        if window.0.elapsed() >= Duration::from_secs(60) {
+            *window = (Instant::now(), 0);
+        }
+        if window.1 + statements > limit {
+            return Err(PgError::new(
+                "53400",
+                format!("workspace \"{workspace}\" ran more than {limit} statements in a minute"),
+            )
+            .with_hint("Wait a moment, or ask the operator to raise max_queries_per_minute."));
+        }
+        window.1 += statements;
+        Ok(())
+    }
+}

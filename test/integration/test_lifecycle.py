@@ -167,3 +167,81 @@ def test_duckdb_cli_as_host(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_pgwire_stop_with_a_short_grace_rolls_open_transactions_back():
+    h = Host()
+    try:
+        c = psycopg.connect(h.dsn())
+        c.execute("CREATE TABLE half AS SELECT 1 AS x")  # inside a transaction, never committed
+        running = psycopg.connect(h.dsn(), autocommit=True)
+        running.pgconn.send_query(b"SELECT count(*) FROM range(1000000000000) t(i) WHERE hash(i) = 0")
+        time.sleep(0.3)
+        started = time.time()
+        h.sql("SELECT * FROM pgwire_stop(grace := '200 ms')")
+        assert time.time() - started < 4
+        with pytest.raises(psycopg.OperationalError):
+            c.execute("COMMIT")
+        assert h.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'") == [[0]]
+        with pytest.raises(RuntimeError, match="invalid duration"):
+            h.sql("SELECT * FROM pgwire_start(0); SELECT * FROM pgwire_stop(grace := 'soon')")
+    finally:
+        h.close()
+
+
+def test_install_then_load_by_name_in_the_cli_and_the_scalar_start(tmp_path):
+    cli = os.path.join(os.path.dirname(sys.executable), "duckdb")
+    script = (
+        f"SET extension_directory = '{tmp_path}/extensions';\n"
+        f"INSTALL '{EXTENSION}';\n"
+        "LOAD pgwire;\n"
+        "SELECT pgwire_start(0, password := 'pw') IS NULL;\n"  # the scalar takes no options
+        "SELECT pgwire_start(0) AS url;\n"
+        "SELECT max_connections, max_connections_per_workspace, max_connections_per_address FROM pgwire_status();\n"
+        "SELECT pgwire_stop() AS stopped;\n"
+    )
+    result = subprocess.run([cli, "-unsigned", "-csv", str(tmp_path / "cli.duckdb")], input=script,
+                            capture_output=True, text=True, timeout=60)
+    assert "No function matches" in result.stderr
+    lines = result.stdout.split()
+    assert lines[0] == "url" and lines[1].startswith("postgresql://duckdb:")
+    assert lines[2:] == ["max_connections,max_connections_per_workspace,max_connections_per_address", "100,5,20", "stopped", "true"]
+
+
+def test_metadata_made_by_an_older_build_is_upgraded_in_place(tmp_path):
+    db = str(tmp_path / "old.duckdb")
+    setup = run_python(
+        f"""
+        import os, duckdb
+        con = duckdb.connect({db!r}, config={{'allow_unsigned_extensions': 'true'}})
+        con.load_extension(os.environ['EXT'])
+        con.execute("SELECT * FROM pgwire_create_user(name := 'veteran', password := 'pw-old')").fetchall()
+        # What the first builds left: the users table and nothing else.
+        for t in ('schema_version', 'workspaces', 'grants', 'sessions', 'query_log'):
+            con.execute(f'DROP TABLE pgwire.{{t}}')
+        con.close()
+        """
+    )
+    assert setup.returncode == 0, setup.stderr
+    h = Host(database=db)
+    try:
+        assert h.sql("SELECT version FROM pgwire.schema_version") == [[4]]
+        with psycopg.connect(h.dsn(user="veteran", password="pw-old", dbname="old")) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        h.sql("SELECT * FROM pgwire_create_workspace('ws_new', path := ':memory:', memory_limit := '1GB')")
+    finally:
+        h.close()
+    # A newer version than this build knows is refused, not misread.
+    newer = run_python(
+        f"""
+        import os, duckdb
+        con = duckdb.connect({db!r}, config={{'allow_unsigned_extensions': 'true'}})
+        con.execute('UPDATE pgwire.schema_version SET version = 99')
+        con.load_extension(os.environ['EXT'])
+        try:
+            con.execute('SELECT * FROM pgwire_start(0)')
+        except Exception as e:
+            print(e)
+        """
+    )
+    assert "newer than this build understands" in newer.stdout, newer.stderr

@@ -2,6 +2,7 @@
 SQL in the host; the user's client lands in the workspace, reads the grants, writes its own
 tables, and is refused what is not its own."""
 import os
+import subprocess
 import threading
 
 import duckdb
@@ -23,8 +24,17 @@ def dsn(host, user, password, dbname):
     return f"host=127.0.0.1 port={host.port} user={user} password={password} dbname={dbname}"
 
 
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    """A development CA and a server certificate for localhost (scripts/dev_cert.sh)."""
+    directory = tmp_path_factory.mktemp("tls")
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "dev_cert.sh")
+    subprocess.run(["bash", script, str(directory)], check=True, capture_output=True)
+    return directory
+
+
 @pytest.fixture
-def sales(tmp_path):
+def sales(tmp_path, certs):
     """A host on a database file with workspace ws_sales: two grants from per-table files, and
     a user with a generated name and password."""
     project_table(
@@ -35,7 +45,11 @@ def sales(tmp_path):
         str(tmp_path / "data" / "in_c_sales" / "customers.duckdb"),
         "SELECT 'c' || i AS customer, 'Customer ' || i AS name FROM range(3) t(i)",
     )
-    h = Host(database=str(tmp_path / "host.duckdb"))
+    h = Host(
+        database=str(tmp_path / "host.duckdb"),
+        start_args=f"0, password := 'pw', tls_cert := '{certs}/server.crt', tls_key := '{certs}/server.key'",
+    )
+    h.certs = certs
     h.sql("SELECT * FROM pgwire_create_workspace('ws_sales', path := 'data/ws_sales.duckdb')")
     h.sql("SELECT * FROM pgwire_grant('ws_sales', 'data/in_c_sales/orders.duckdb', 'in_c_sales', 'orders')")
     h.sql("SELECT * FROM pgwire_grant('ws_sales', 'data/in_c_sales/customers.duckdb', 'in_c_sales', 'customers')")
@@ -48,7 +62,12 @@ def test_the_operator_workflow_end_to_end(sales):
     h, user, password, tmp_path = sales
     assert user.startswith("ws_sales_") and len(password) >= 20
     assert os.path.exists(tmp_path / "data" / "ws_sales.duckdb")
-    with psycopg.connect(dsn(h, user, password, "ws_sales"), autocommit=True) as c:
+    over_tls = (
+        f"host=localhost port={h.port} user={user} password={password} dbname=ws_sales "
+        f"sslmode=verify-full sslrootcert={h.certs}/ca.crt"
+    )
+    with psycopg.connect(over_tls, autocommit=True) as c:
+        assert c.info.pgconn.ssl_in_use
         assert c.execute("SELECT current_database()").fetchone() == ("ws_sales",)
         assert c.execute("SELECT count(*), sum(amount) FROM in_c_sales.orders").fetchone()[0] == 30
         joined = c.execute(
@@ -71,6 +90,17 @@ def test_the_operator_workflow_end_to_end(sales):
         assert c.execute("SELECT count(*) FROM my_analysis").fetchone() == (3,)
     # The host sees what the workspace made, in the workspace's catalog.
     assert h.sql("SELECT count(*) FROM ws_sales.main.my_analysis") == [[3]]
+    # Dropping the workspace while its client is connected ends the session cleanly.
+    c = psycopg.connect(over_tls, autocommit=True)
+    # (The session above may still be handing its connection back.)
+    assert wait_until(lambda: h.sql("SELECT count(*) FROM pgwire_sessions() WHERE workspace = 'ws_sales'") == [[1]])
+    assert h.sql("SELECT sessions_ended FROM pgwire_drop_workspace('ws_sales')") == [[1]]
+    with pytest.raises(psycopg.OperationalError) as e:
+        c.execute("SELECT 1")
+    assert "terminating connection due to administrator command" in str(e.value)
+    # Its history says so (written in batches: give the writer a moment).
+    last_end = "SELECT end_reason FROM pgwire.sessions WHERE workspace = 'ws_sales' ORDER BY disconnected_at DESC LIMIT 1"
+    assert wait_until(lambda: h.sql(last_end) == [["terminated"]])
 
 
 def test_login_lands_in_the_users_workspace_and_nowhere_else(sales):
@@ -243,3 +273,47 @@ def test_the_example_script_serves_a_workspace_until_ctrl_c(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_statements_per_minute_are_limited_per_workspace(tmp_path):
+    h = Host(database=str(tmp_path / "host.duckdb"), start_args="0, password := 'pw', max_queries_per_minute := 5")
+    try:
+        for ws in ("ws_busy", "ws_calm"):
+            h.sql(f"SELECT * FROM pgwire_create_workspace('{ws}', path := ':memory:')")
+            h.sql(f"SELECT * FROM pgwire_create_user(workspace := '{ws}', name := '{ws}_u', password := 'pw')")
+        with psycopg.connect(dsn(h, "ws_busy_u", "pw", "ws_busy"), autocommit=True) as busy:
+            ran = 0
+            with pytest.raises(psycopg.errors.ConfigurationLimitExceeded) as e:
+                for _ in range(10):
+                    busy.execute("SELECT 1")
+                    ran += 1
+            assert e.value.sqlstate == "53400" and ran <= 5
+            # The extended protocol counts too.
+            with pytest.raises(psycopg.errors.ConfigurationLimitExceeded):
+                busy.execute("SELECT %s::INTEGER", (1,))
+        # Other workspaces and owners are not affected.
+        with psycopg.connect(dsn(h, "ws_calm_u", "pw", "ws_calm")) as calm:
+            assert calm.execute("SELECT 2").fetchone() == (2,)
+        with psycopg.connect(h.dsn(dbname="host")) as owner:
+            for _ in range(10):
+                owner.execute("SELECT 3")
+    finally:
+        h.close()
+
+
+def test_a_workspaces_memory_limit_applies_to_each_of_its_sessions(tmp_path):
+    h = Host(database=str(tmp_path / "host.duckdb"))
+    try:
+        h.sql("SELECT * FROM pgwire_create_workspace('ws_mem', path := ':memory:', memory_limit := '64MB')")
+        assert h.sql("SELECT memory_limit FROM pgwire_workspaces()") == [["64MB"]]
+        h.sql("SELECT * FROM pgwire_create_user(workspace := 'ws_mem', name := 'm', password := 'pw')")
+        with psycopg.connect(dsn(h, "m", "pw", "ws_mem")) as c:
+            assert c.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0].startswith("61")
+        # The owner's sessions (and the pool's next user of that connection) have no such cap.
+        with psycopg.connect(h.dsn(dbname="host")) as c:
+            owner_limit = c.execute("SELECT current_setting('operator_memory_limit')").fetchone()[0]
+            assert owner_limit is None or not owner_limit.startswith("61")
+        with pytest.raises(RuntimeError, match="invalid memory_limit"):
+            h.sql("SELECT * FROM pgwire_create_workspace('ws_bad', path := ':memory:', memory_limit := 'lots')")
+    finally:
+        h.close()
