@@ -60,12 +60,20 @@ impl SqlFunction for Start {
         if let Some(host) = params.get("host") {
             config.host = host.clone();
         }
-        if let Some(n) = params.get("max_connections") {
-            config.max_connections = n
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| invalid("max_connections", n))?;
+        // A count that must be positive, when given.
+        let positive = |name: &str| -> Result<Option<u64>, PgError> {
+            params
+                .get(name)
+                .map(|n| {
+                    n.parse::<u64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| invalid(name, n))
+                })
+                .transpose()
+        };
+        if let Some(n) = positive("max_connections")? {
+            config.max_connections = n as usize;
         }
         if let Some(t) = params.get("connect_timeout") {
             config.connect_timeout =
@@ -82,19 +90,11 @@ impl SqlFunction for Start {
         config.idle_timeout = optional("idle_timeout", config.idle_timeout)?;
         config.idle_in_transaction_timeout =
             optional("idle_in_transaction_timeout", config.idle_in_transaction_timeout)?;
-        if let Some(n) = params.get("max_connections_per_workspace") {
-            config.max_connections_per_workspace = n
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| invalid("max_connections_per_workspace", n))?;
+        if let Some(n) = positive("max_connections_per_workspace")? {
+            config.max_connections_per_workspace = n as usize;
         }
-        if let Some(n) = params.get("max_connections_per_address") {
-            config.max_connections_per_address = n
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| invalid("max_connections_per_address", n))?;
+        if let Some(n) = positive("max_connections_per_address")? {
+            config.max_connections_per_address = n as usize;
         }
         if let Some(dir) = params.get("data_dir") {
             let dir = std::path::Path::new(dir);
@@ -121,14 +121,7 @@ impl SqlFunction for Start {
         };
         config.require_tls = bool_param(params, "require_tls", false)?;
         config.log_queries = bool_param(params, "log_queries", false)?;
-        if let Some(n) = params.get("max_queries_per_minute") {
-            config.max_queries_per_minute = Some(
-                n.parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| invalid("max_queries_per_minute", n))?,
-            );
-        }
+        config.max_queries_per_minute = positive("max_queries_per_minute")?;
         if config.require_tls && config.tls.is_none() {
             return Err(PgError::new(
                 sqlstate::INVALID_PARAMETER_VALUE,
