@@ -109,13 +109,32 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         .memory_limit
         .as_deref()
         .map(|m| format!("SET operator_memory_limit = {}", quote_literal(m)));
+    let catalog = login.catalog.clone();
     let (conn, used) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
         let _ = conn.execute(&set_timeout);
         // A workspace's session never goes without its memory cap: failing that fails the login.
-        let used = use_catalog
-            .map(|sql| conn.execute(&sql))
-            .map(|used| used.and_then(|()| set_memory.map_or(Ok(()), |sql| conn.execute(&sql))));
+        let used = use_catalog.map(|sql| {
+            conn.execute(&sql).map_err(|_| {
+                // Recorded but not attached (its file went missing): as if it did not exist.
+                PgError::fatal(
+                    sqlstate::INVALID_CATALOG_NAME,
+                    format!("database \"{catalog}\" does not exist"),
+                )
+            })?;
+            match set_memory {
+                Some(sql) => conn.execute(&sql).map_err(|e| {
+                    PgError::fatal(
+                        sqlstate::OUT_OF_MEMORY,
+                        format!(
+                            "the workspace's memory limit cannot be applied: {}",
+                            PgError::from(e).message
+                        ),
+                    )
+                }),
+                None => Ok(()),
+            }
+        });
         (conn, used)
     })
     .await
@@ -135,12 +154,8 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     if used.is_some() {
         leftovers.moved_catalog();
     }
-    if let Some(Err(_)) = used {
-        // Recorded but not attached (its file went missing): as if it did not exist.
-        writer.error(&PgError::fatal(
-            sqlstate::INVALID_CATALOG_NAME,
-            format!("database \"{}\" does not exist", login.catalog),
-        ));
+    if let Some(Err(e)) = used {
+        writer.error(&e);
         writer.shutdown().await;
         let pool = Arc::clone(&ctx.pool);
         run_blocking(move || pool.release(conn, &leftovers)).await;

@@ -315,5 +315,12 @@ def test_a_workspaces_memory_limit_applies_to_each_of_its_sessions(tmp_path):
             assert owner_limit is None or not owner_limit.startswith("61")
         with pytest.raises(RuntimeError, match="invalid memory_limit"):
             h.sql("SELECT * FROM pgwire_create_workspace('ws_bad', path := ':memory:', memory_limit := 'lots')")
+        # A cap that cannot be applied at login (a host whose DuckDB has none, or, here, a value
+        # changed behind pgwire's back) fails the login with its own message: never a session
+        # without it.
+        h.sql("UPDATE pgwire.workspaces SET memory_limit = 'lots' WHERE name = 'ws_mem'")
+        with pytest.raises(psycopg.OperationalError) as e:
+            psycopg.connect(dsn(h, "m", "pw", "ws_mem"))
+        assert "memory limit cannot be applied" in str(e.value)
     finally:
         h.close()
