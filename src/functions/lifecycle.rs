@@ -1,6 +1,7 @@
 //! `pgwire_start`, `pgwire_stop`, `pgwire_status`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::{bool_param, host_message, invalid, opt_text, text, timestamp, Params, SqlFunction};
 use crate::db::{Cell, ColumnKind, SqlScalar};
@@ -9,6 +10,14 @@ use crate::server::config::parse_duration;
 use crate::server::{Instance, ServerConfig};
 
 pub struct Start;
+
+/// A duration option (`'30 s'`, `'5 minutes'`, …), when given.
+fn duration_param(params: &Params, name: &str) -> Result<Option<Duration>, PgError> {
+    params
+        .get(name)
+        .map(|t| parse_duration(t).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e)))
+        .transpose()
+}
 
 impl SqlFunction for Start {
     const NAME: &'static str = "pgwire_start";
@@ -75,16 +84,12 @@ impl SqlFunction for Start {
         if let Some(n) = positive("max_connections")? {
             config.max_connections = n as usize;
         }
-        if let Some(t) = params.get("connect_timeout") {
-            config.connect_timeout =
-                parse_duration(t).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e))?;
+        if let Some(t) = duration_param(params, "connect_timeout")? {
+            config.connect_timeout = t;
         }
         // 0 turns a timeout off.
-        let optional = |name: &str, default: Option<std::time::Duration>| match params.get(name) {
-            None => Ok(default),
-            Some(t) => parse_duration(t)
-                .map(|d| (!d.is_zero()).then_some(d))
-                .map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e)),
+        let optional = |name: &str, default: Option<Duration>| {
+            Ok::<_, PgError>(duration_param(params, name)?.map_or(default, |d| (!d.is_zero()).then_some(d)))
         };
         config.statement_timeout = optional("statement_timeout", config.statement_timeout)?;
         config.idle_timeout = optional("idle_timeout", config.idle_timeout)?;
@@ -183,11 +188,7 @@ impl SqlFunction for Stop {
     }
 
     fn run(instance: &Instance, params: &Params, _: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
-        let grace = params
-            .get("grace")
-            .map(|g| parse_duration(g).map_err(|e| PgError::new(sqlstate::INVALID_PARAMETER_VALUE, e)))
-            .transpose()?;
-        if !instance.stop(grace) {
+        if !instance.stop(duration_param(params, "grace")?) {
             return Err(
                 PgError::new(sqlstate::INVALID_PARAMETER_VALUE, "pgwire is not running")
                     .with_hint("Start it with pgwire_start()."),

@@ -127,34 +127,28 @@ impl<F: SqlFunction> VTab for TableFn<F> {
 
 /// Register every SQL function, each reaching `instance` as its extra info.
 pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(), duckdb::Error> {
-    register_table_function::<TableFn<lifecycle::Start>, _>(conn, lifecycle::Start::NAME, instance)?;
-    register_table_function::<TableFn<lifecycle::Stop>, _>(conn, lifecycle::Stop::NAME, instance)?;
-    register_table_function::<TableFn<lifecycle::Status>, _>(conn, lifecycle::Status::NAME, instance)?;
-    register_table_function::<TableFn<sessions::Sessions>, _>(conn, sessions::Sessions::NAME, instance)?;
-    register_table_function::<TableFn<sessions::Cancel>, _>(conn, sessions::Cancel::NAME, instance)?;
-    register_table_function::<TableFn<sessions::Terminate>, _>(conn, sessions::Terminate::NAME, instance)?;
-    register_table_function::<TableFn<workspaces::CreateWorkspace>, _>(
-        conn,
-        workspaces::CreateWorkspace::NAME,
-        instance,
-    )?;
-    register_table_function::<TableFn<workspaces::DropWorkspace>, _>(
-        conn,
-        workspaces::DropWorkspace::NAME,
-        instance,
-    )?;
-    register_table_function::<TableFn<workspaces::Workspaces>, _>(
-        conn,
-        workspaces::Workspaces::NAME,
-        instance,
-    )?;
-    register_table_function::<TableFn<workspaces::Grant>, _>(conn, workspaces::Grant::NAME, instance)?;
-    register_table_function::<TableFn<workspaces::Revoke>, _>(conn, workspaces::Revoke::NAME, instance)?;
-    register_table_function::<TableFn<workspaces::Grants>, _>(conn, workspaces::Grants::NAME, instance)?;
-    register_table_function::<TableFn<users::CreateUser>, _>(conn, users::CreateUser::NAME, instance)?;
-    register_table_function::<TableFn<users::SetPassword>, _>(conn, users::SetPassword::NAME, instance)?;
-    register_table_function::<TableFn<users::DropUser>, _>(conn, users::DropUser::NAME, instance)?;
-    register_table_function::<TableFn<users::Users>, _>(conn, users::Users::NAME, instance)?;
+    fn table<F: SqlFunction>(
+        conn: &duckdb::Connection,
+        instance: &Arc<Instance>,
+    ) -> Result<(), duckdb::Error> {
+        register_table_function::<TableFn<F>, _>(conn, F::NAME, instance)
+    }
+    table::<lifecycle::Start>(conn, instance)?;
+    table::<lifecycle::Stop>(conn, instance)?;
+    table::<lifecycle::Status>(conn, instance)?;
+    table::<sessions::Sessions>(conn, instance)?;
+    table::<sessions::Cancel>(conn, instance)?;
+    table::<sessions::Terminate>(conn, instance)?;
+    table::<workspaces::CreateWorkspace>(conn, instance)?;
+    table::<workspaces::DropWorkspace>(conn, instance)?;
+    table::<workspaces::Workspaces>(conn, instance)?;
+    table::<workspaces::Grant>(conn, instance)?;
+    table::<workspaces::Revoke>(conn, instance)?;
+    table::<workspaces::Grants>(conn, instance)?;
+    table::<users::CreateUser>(conn, instance)?;
+    table::<users::SetPassword>(conn, instance)?;
+    table::<users::DropUser>(conn, instance)?;
+    table::<users::Users>(conn, instance)?;
     register_scalar_function::<lifecycle::StartScalar, _>(conn, lifecycle::Start::NAME, instance)?;
     register_scalar_function::<lifecycle::StopScalar, _>(conn, lifecycle::Stop::NAME, instance)?;
     Ok(())

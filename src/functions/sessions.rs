@@ -89,9 +89,8 @@ impl SqlFunction for Terminate {
     }
 
     fn run(instance: &Instance, _: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
-        let id = args.first().and_then(|a| a.parse::<i32>().ok());
-        let ended = match id {
-            Some(id) => instance.end_sessions(|s| s.id == id),
+        let ended = match session_of(instance, args) {
+            Some(session) => instance.end_sessions(|s| s.id == session.id),
             None => 0,
         };
         Ok(vec![vec![Cell::Bool(ended > 0)]])

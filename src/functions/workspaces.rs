@@ -115,12 +115,7 @@ impl SqlFunction for DropWorkspace {
     fn run(instance: &Instance, params: &Params, args: &[String]) -> Result<Vec<Vec<Cell>>, PgError> {
         let name = arg(args, 0, "the workspace name")?;
         let delete_files = bool_param(params, "delete_files", false)?;
-        if instance.metadata.find_workspace(name)?.is_none() {
-            return Err(PgError::new(
-                sqlstate::INVALID_CATALOG_NAME,
-                format!("workspace \"{name}\" does not exist"),
-            ));
-        }
+        // (Ending the sessions of a workspace that does not exist ends none; the drop says so.)
         let ended = instance.end_sessions(|s| s.workspace.as_deref() == Some(name));
         let dropped = instance.metadata.drop_workspace(name)?;
         let deleted = delete_files && dropped.path != ":memory:";

@@ -57,10 +57,10 @@ impl Metadata {
         if RESERVED_SCHEMAS.contains(&schema_name.to_ascii_lowercase().as_str()) {
             return Err(invalid(format!("\"{schema_name}\" is a reserved schema name")));
         }
-        if self.find_workspace(workspace)?.is_none() {
+        let workspaces: Vec<String> = self.workspaces()?.into_iter().map(|w| w.name).collect();
+        if !workspaces.iter().any(|w| w == workspace) {
             return Err(not_found(workspace));
         }
-        let workspaces: Vec<String> = self.workspaces()?.into_iter().map(|w| w.name).collect();
         let (source, source_table) = self.with_conn(|c| resolve_source(c, self, source, &workspaces))?;
         let view = format!(
             "{}.{}.{}",

@@ -193,12 +193,7 @@ where
         return Err(login_failed(&user));
     };
     ctx.throttle.succeeded(addr.ip());
-    let from_address = ctx
-        .registry
-        .all()
-        .iter()
-        .filter(|s| s.client_addr.ip() == addr.ip())
-        .count();
+    let from_address = ctx.registry.count(|s| s.client_addr.ip() == addr.ip());
     if from_address >= ctx.config.max_connections_per_address {
         Stats::add(&ctx.stats.refused, 1);
         return Err(PgError::fatal(
@@ -211,12 +206,7 @@ where
             .as_ref()
             .and_then(|w| w.max_connections)
             .map_or(ctx.config.max_connections_per_workspace, |n| n as usize);
-        let open = ctx
-            .registry
-            .all()
-            .iter()
-            .filter(|s| s.workspace.as_deref() == Some(workspace))
-            .count();
+        let open = ctx.registry.count(|s| s.workspace.as_deref() == Some(workspace));
         if open >= limit {
             Stats::add(&ctx.stats.refused, 1);
             return Err(PgError::fatal(

@@ -223,6 +223,16 @@ impl Registry {
             .collect()
     }
 
+    /// How many live sessions `which` picks.
+    pub fn count(&self, which: impl Fn(&SessionInfo) -> bool) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|s| which(s))
+            .count()
+    }
+
     pub fn len(&self) -> usize {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
