@@ -20,6 +20,9 @@ def test_sessions_and_statements_are_recorded_without_their_text_by_default(tmp_
             with pytest.raises(psycopg.errors.UndefinedTable):
                 c.execute("SELECT * FROM missing")
             pid = c.info.backend_pid
+        # The client's Terminate is read by its session thread a moment later; stopping the
+        # server before then would (rightly) record the end as 'server stop'.
+        wait_until(lambda: h.sql(f"SELECT count(*) FROM pgwire_sessions() WHERE id = {pid}") == [[0]])
         h.sql("SELECT * FROM pgwire_stop()")
         [[user, app, reason, queries, sent, tls]] = h.sql(
             f"SELECT user_name, application_name, end_reason, query_count, bytes_sent, tls FROM pgwire.sessions WHERE pid = {pid}"
