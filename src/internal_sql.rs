@@ -3,14 +3,18 @@
 
 use bytes::BytesMut;
 
-use crate::db::{Connection, DbError, ErrorKind};
+use crate::db::{Connection, DbError, ErrorKind, QueryResult};
 use crate::types::{Encoder, Format, TextStyle};
 
 pub type Rows = Vec<Vec<Option<String>>>;
 
 /// Run `sql` and collect every row of its last statement, each value in PostgreSQL text form.
 pub fn query_rows(conn: &Connection, sql: &str) -> Result<Rows, DbError> {
-    let mut result = conn.query(sql)?;
+    rows_of(conn.query(sql)?)
+}
+
+/// Collect every row of a result, each value in PostgreSQL text form.
+pub fn rows_of(mut result: QueryResult) -> Result<Rows, DbError> {
     let columns = result.column_count();
     let encoders = (0..columns)
         .map(|c| Encoder::new(&result.column_type(c), Format::Text))

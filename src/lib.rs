@@ -11,6 +11,7 @@ pub mod exit;
 pub mod functions;
 pub mod internal_sql;
 pub mod metadata;
+pub mod policy;
 pub mod protocol;
 pub mod server;
 pub mod session;

@@ -110,7 +110,9 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         .as_deref()
         .map(|m| format!("SET operator_memory_limit = {}", quote_literal(m)));
     let catalog = login.catalog.clone();
-    let (conn, used) = match run_blocking(move || {
+    // A workspace session's statements pass its isolation gateway; an owner's do not.
+    let gateway_for = login.workspace.clone().map(|w| (w, Arc::clone(&ctx.metadata)));
+    let (conn, used, gateway) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
         let _ = conn.execute(&set_timeout);
         // A workspace's session never goes without its memory cap: failing that fails the login.
@@ -135,7 +137,19 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
                 None => Ok(()),
             }
         });
-        (conn, used)
+        let gateway = match (&used, gateway_for) {
+            (Some(Ok(())), Some((workspace, metadata))) => Some(
+                crate::policy::Gateway::open(&conn, metadata, &workspace, &catalog)
+                    .map(Arc::new)
+                    .map_err(|e| PgError::fatal(e.code, e.message)),
+            ),
+            (None, Some(_)) => Some(Err(PgError::fatal(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                "a workspace session must start in its workspace",
+            ))),
+            _ => None,
+        };
+        (conn, used, gateway)
     })
     .await
     {
@@ -154,7 +168,15 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     if used.is_some() {
         leftovers.moved_catalog();
     }
-    if let Some(Err(e)) = used {
+    if gateway.is_some() {
+        leftovers.setting("explain_output");
+    }
+    // The login fails when the workspace's memory cap or its gateway cannot be set up.
+    let failed = match (&used, &gateway) {
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e.clone()),
+        _ => None,
+    };
+    if let Some(e) = failed {
         writer.error(&e);
         writer.shutdown().await;
         let pool = Arc::clone(&ctx.pool);
@@ -168,6 +190,9 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         ..Default::default()
     };
     state.extended.leftovers = leftovers;
+    if let Some(Ok(gateway)) = gateway {
+        state.extended.set_gateway(gateway);
+    }
     writer.ready_for_query(TxnState::Idle.status());
 
     let session = Session {

@@ -8,6 +8,8 @@ use super::copy::{split_table, CopyFormat, CopyOut};
 use super::executor::Stop;
 use super::output::Output;
 use super::TxnState;
+use crate::policy::names::split_qualified;
+use crate::policy::Gateway;
 use crate::db::{Appender, Connection};
 use crate::error::{sqlstate, PgError};
 use crate::types::params::{self, Slot, Value};
@@ -22,17 +24,36 @@ pub enum CopyMessage {
 
 /// Run `COPY table FROM STDIN`: CopyInResponse, load until CopyDone, then `Ok(rows loaded)`.
 /// `txn`: the transaction the COPY runs in (outside a block it makes its own, to be atomic).
-pub(super) fn copy(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
+/// `gateway`: a workspace session's, which decides whether the target may be written.
+pub(super) fn copy(
+    conn: &Connection,
+    spec: &CopyOut,
+    txn: TxnState,
+    gateway: Option<&Gateway>,
+    out: &mut Output,
+) -> Result<u64, Stop> {
     if out.copied_in() {
         return Err(Stop::Failed(PgError::new(
             sqlstate::FEATURE_NOT_SUPPORTED,
             "only one COPY FROM STDIN can run per Query message",
         )));
     }
-    load_atomically(conn, spec, txn, out)
+    if let Some(gateway) = gateway {
+        let written = spec.table.as_deref().unwrap_or_default();
+        let parts = split_qualified(written).unwrap_or_default();
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        gateway.check_copy_target(conn, &parts)?;
+    }
+    load_atomically(conn, spec, txn, gateway, out)
 }
 
-fn load_atomically(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut Output) -> Result<u64, Stop> {
+fn load_atomically(
+    conn: &Connection,
+    spec: &CopyOut,
+    txn: TxnState,
+    gateway: Option<&Gateway>,
+    out: &mut Output,
+) -> Result<u64, Stop> {
     if txn == TxnState::Failed {
         return Err(Stop::Failed(PgError::new(
             sqlstate::IN_FAILED_SQL_TRANSACTION,
@@ -44,7 +65,10 @@ fn load_atomically(conn: &Connection, spec: &CopyOut, txn: TxnState, out: &mut O
     if own_transaction {
         conn.execute("BEGIN TRANSACTION")?;
     }
-    let loaded = load(conn, spec, out);
+    let loaded = match gateway {
+        Some(gateway) => gateway.fence(conn).map_err(Stop::from).and_then(|()| load(conn, spec, out)),
+        None => load(conn, spec, out),
+    };
     if own_transaction {
         let end = if loaded.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = conn.execute(end) {

@@ -114,7 +114,7 @@ pub fn run_simple_query(
         match run_statement(conn, text, kw, &mut txn, copy_txn, out, state) {
             Ok(()) => {}
             Err(Stop::Failed(e)) => {
-                out.error(&e);
+                out.error(&state.extended.shown(e));
                 if txn == TxnState::InBlock {
                     txn = TxnState::Failed;
                 }
@@ -161,7 +161,8 @@ fn run_statement(
         Gate::Run(control) => control,
     };
     if let Some(prepared) = state.extended.cache.get(text) {
-        send_result(&prepared.lock().unwrap_or_else(|e| e.into_inner()), keywords, out)?;
+        let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
+        run_client_statement(conn, &prepared, None, keywords, copy_txn, &state.extended, out)?;
         after_success(control, txn);
         return Ok(());
     }
@@ -182,13 +183,31 @@ fn run_statement(
         );
     }
     match copy::parse(text)? {
-        Some(Copy::Out(copy)) => return copy_out(conn, &copy, out),
+        Some(Copy::Out(copy)) => return copy_out(conn, &copy, &state.extended, out),
         Some(Copy::In(copy)) => {
-            let rows = copy_in::copy(conn, &copy, copy_txn, out)?;
+            let rows = copy_in::copy(conn, &copy, copy_txn, state.extended.gateway(), out)?;
             out.command_complete(format!("COPY {rows}"));
             return Ok(());
         }
         None => {}
+    }
+    if state.extended.gateway().is_some() {
+        let statement = state.extended.prepare_client(conn, text)?;
+        let Some(prepared) = statement.prepared else {
+            out.empty_query();
+            return Ok(());
+        };
+        state.extended.leftovers.statement(prepared.kind());
+        if StatementCache::invalidated_by(prepared.kind()) {
+            state.extended.cache.clear();
+        }
+        let view = statement.view.as_deref();
+        run_client_statement(conn, &prepared, view, keywords, copy_txn, &state.extended, out)?;
+        if view.is_none() && StatementCache::keeps(prepared.kind()) {
+            state.extended.cache.insert(text, Arc::new(Mutex::new(prepared)));
+        }
+        after_success(control, txn);
+        return Ok(());
     }
     let extracted = conn.extract(text)?;
     if extracted.is_empty() {
@@ -209,6 +228,42 @@ fn run_statement(
     }
     after_success(control, txn);
     Ok(())
+}
+
+/// Run a client's statement; in a workspace session, one that writes runs under the gateway's
+/// fence, in a transaction of its own when none is open (`txn`), and a view it creates is
+/// checked before that transaction ends.
+fn run_client_statement(
+    conn: &Connection,
+    prepared: &Prepared,
+    view: Option<&str>,
+    keywords: &[String],
+    txn: TxnState,
+    ext: &super::extended::Extended,
+    out: &mut Output,
+) -> Result<(), Stop> {
+    if !ext.needs_fenced_transaction(prepared.kind()) {
+        return send_result(prepared, keywords, out);
+    }
+    let run = |out: &mut Output| -> Result<(), Stop> {
+        ext.before_running(conn, prepared.kind())?;
+        send_result(prepared, keywords, out)?;
+        ext.after_running(conn, view)
+    };
+    if txn != TxnState::Idle {
+        return run(out);
+    }
+    conn.execute("BEGIN TRANSACTION")?;
+    match run(out) {
+        Ok(()) => conn.execute("COMMIT").map_err(|e| {
+            let _ = conn.execute("ROLLBACK");
+            Stop::from(e)
+        }),
+        Err(e) => {
+            let _ = conn.execute("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 /// Run a prepared statement and send its whole result.
@@ -282,9 +337,15 @@ pub(super) fn transaction_gate(
 }
 
 /// Run `COPY ... TO STDOUT`: CopyOutResponse, a CopyData per row, CopyDone, `COPY n`.
-pub(super) fn copy_out(conn: &Connection, copy: &CopyOut, out: &mut Output) -> Result<(), Stop> {
-    let prepared = conn
-        .prepare(&copy.query)?
+pub(super) fn copy_out(
+    conn: &Connection,
+    copy: &CopyOut,
+    ext: &super::extended::Extended,
+    out: &mut Output,
+) -> Result<(), Stop> {
+    let prepared = ext
+        .prepare_client(conn, &copy.query)?
+        .prepared
         .ok_or_else(|| Stop::Failed(PgError::new(sqlstate::SYNTAX_ERROR, "COPY needs a query")))?;
     let mut result = prepared.execute_streaming()?;
     let columns: Vec<_> = (0..result.column_count())

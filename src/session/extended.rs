@@ -16,6 +16,7 @@ use pgwire_proto::messages::PgWireFrontendMessage;
 use super::copy::{self, Copy};
 use super::copy_in;
 use super::cursor::{self, CursorCommand};
+use super::gated;
 use super::executor::{
     after_success, apply_setting, copy_out, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
 };
@@ -46,6 +47,8 @@ pub struct Extended {
     pub(super) cache: StatementCache,
     /// What the session's statements may have left on the connection.
     pub leftovers: Leftovers,
+    /// A workspace session's isolation gateway (`gated`); `None` for an owner.
+    pub(super) gateway: Option<std::sync::Arc<crate::policy::Gateway>>,
 }
 
 fn no_statement(name: &str) -> Stop {
@@ -125,7 +128,7 @@ impl Extended {
                 Ok(()) => {}
                 Err(Stop::ClientGone) => return Err(ClientGone),
                 Err(Stop::Failed(e)) => {
-                    out.error(&e);
+                    out.error(&self.shown(e));
                     self.skipping = true;
                     if txn == TxnState::InBlock {
                         txn = TxnState::Failed;
@@ -179,6 +182,7 @@ impl Extended {
                 inferred: Vec::new(),
                 columns,
                 own: Some(Own::Setting(command)),
+                view: None,
             };
             self.statements.insert(name, Arc::new(statement));
             out.parse_complete();
@@ -201,8 +205,12 @@ impl Extended {
             let prepared = match &mut command {
                 CursorCommand::Declare(declare) => {
                     self.close_open_results(None);
-                    conn.prepare(&self.declare_source(declare))?
+                {
+                    let source = self.declare_source(declare);
+                    self.prepare_client(conn, &source)?
+                        .prepared
                         .map(|p| Arc::new(Mutex::new(p)))
+                }
                 }
                 _ => None,
             };
@@ -217,19 +225,23 @@ impl Extended {
         }
         // DuckDB prepares nothing while a result is open.
         self.close_open_results(None);
+        let mut view = None;
         let prepared = match self.cache.get(&m.query) {
             Some(kept) => Some(kept),
             None => {
-                let prepared = conn.prepare(&m.query)?.map(|p| Arc::new(Mutex::new(p)));
+                let statement = self.prepare_client(conn, &m.query)?;
+                view = statement.view;
+                let prepared = statement.prepared.map(|p| Arc::new(Mutex::new(p)));
                 if let Some(p) = &prepared {
-                    if StatementCache::keeps(p.lock().unwrap_or_else(|e| e.into_inner()).kind()) {
+                    if view.is_none() && StatementCache::keeps(p.lock().unwrap_or_else(|e| e.into_inner()).kind()) {
                         self.cache.insert(&m.query, Arc::clone(p));
                     }
                 }
                 prepared
             }
         };
-        let statement = Statement::prepared(prepared, keywords, m.type_oids)?;
+        let mut statement = Statement::prepared(prepared, keywords, m.type_oids)?;
+        statement.view = view;
         self.statements.insert(name, Arc::new(statement));
         out.parse_complete();
         Ok(())
@@ -361,6 +373,7 @@ impl Extended {
         described: bool,
         out: &mut Output,
     ) -> Result<Option<&Rows>, Stop> {
+        let gateway = self.gateway.clone();
         let starting = self
             .portals
             .get(name)
@@ -423,7 +436,11 @@ impl Extended {
         }
         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
         portal.bind_parameters(&prepared)?;
+        // A workspace's writes run under the gateway's fence (in the implicit transaction
+        // opened above, or the client's block).
+        gated::before_running(gateway.as_deref(), conn, statement.kind)?;
         let result = prepared.execute_streaming()?;
+        gated::after_running(gateway.as_deref(), conn, statement.view.as_deref())?;
         after_success(control, txn);
         let formats = match (&statement.columns, described) {
             // The client was told "text" for what DuckDB could not type before binding (Describe
@@ -485,13 +502,13 @@ impl Extended {
                     (Own::Cursor(command), _) => self.run_cursor(conn, command, *txn, Some(&formats), out)?,
                     (Own::Copy(Copy::Out(copy)), _) => {
                         self.close_open_results(None);
-                        copy_out(conn, copy, out)?;
+                        copy_out(conn, copy, self, out)?;
                     }
                     (Own::Copy(Copy::In(copy)), _) => {
                         self.close_open_results(None);
                         // Inside the implicit transaction, the COPY must not open its own.
                         let copy_txn = if self.implicit { TxnState::InBlock } else { *txn };
-                        let rows = copy_in::copy(conn, copy, copy_txn, out)?;
+                        let rows = copy_in::copy(conn, copy, copy_txn, self.gateway(), out)?;
                         out.command_complete(format!("COPY {rows}"));
                     }
                     (Own::Setting(_), _) => unreachable!("answered by start_portal"),

@@ -5,6 +5,7 @@ pub mod copy_in;
 pub mod cursor;
 pub mod executor;
 pub mod extended;
+mod gated;
 pub mod leftovers;
 pub mod output;
 pub mod portal;

@@ -27,6 +27,8 @@ pub struct Statement {
     pub(super) columns: Option<Vec<(String, DuckType)>>,
     /// A statement the session answers itself rather than DuckDB.
     pub(super) own: Option<Own>,
+    /// The view it creates, which a workspace's gateway checks once it exists.
+    pub(super) view: Option<String>,
 }
 
 /// Statements the session answers itself.
@@ -57,6 +59,7 @@ impl Statement {
                 inferred: Vec::new(),
                 columns: None,
                 own: None,
+                view: None,
             });
         };
         let shared = Arc::clone(&prepared);
@@ -82,6 +85,7 @@ impl Statement {
             inferred,
             columns,
             own: None,
+            view: None,
         })
     }
 
@@ -99,6 +103,7 @@ impl Statement {
             inferred: Vec::new(),
             columns: Some(columns),
             own: None,
+            view: None,
         }
     }
 

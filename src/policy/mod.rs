@@ -1,0 +1,293 @@
+//! The isolation gateway: what a workspace session may run. Every statement of a workspace
+//! session passes `Gateway::prepare` instead of being prepared directly; owner sessions never
+//! come here and pay nothing.
+//!
+//! DuckDB has no privileges and every catalog is visible to every connection, so the decision
+//! is ours, and it is made from DuckDB's own answers, failing closed at each step:
+//!
+//! 1. **Before binding** (binding `read_csv` already opens the file): DuckDB's parser splits the
+//!    text (one statement, or refused) and serializes a query's syntax tree
+//!    (`json_serialize_sql`); other statements are read by sqlparser. Every relation named must
+//!    be in the workspace (its catalog, one of its schemas, or `temp`), no name may look like a
+//!    file, table functions come from a short allow-list, and the few scalar functions that
+//!    reach the instance are refused (`calls`). Only an allow-list of statement kinds passes.
+//! 2. **After binding**: DuckDB's statement type must be what step 1 took it for, and the
+//!    unoptimized logical plan (views and macros expanded, subqueries still there) may hold
+//!    only known operators and scans of the workspace's own tables or its grants' sources
+//!    (`plan`).
+//! 3. **While running**: a statement that writes runs in a transaction that has first written
+//!    the workspace (a no-op `CREATE SCHEMA IF NOT EXISTS`), and DuckDB refuses any transaction that writes to a second
+//!    database — so no write can land outside the workspace, whatever the checks above missed.
+//!    A view the workspace creates is planned once it exists and refused if it reads elsewhere.
+//!
+//! Errors shown to the workspace name only what its statement wrote; DuckDB's "did you mean"
+//! suggestions, which may name tables of other catalogs, are dropped.
+
+mod calls;
+mod duckdb_ast;
+pub mod names;
+mod plan;
+mod sql_ast;
+
+use std::sync::{Arc, Mutex};
+
+use crate::db::{Connection, Prepared, StatementKind};
+use crate::error::{sqlstate, PgError};
+use crate::internal_sql::{quote_ident, query_rows, rows_of};
+use crate::metadata::Metadata;
+use names::{split_qualified, Naming, Scope};
+use sql_ast::Class;
+
+/// A refusal: 42501, naming only what the statement itself wrote.
+pub fn refused(what: String) -> PgError {
+    PgError::new(sqlstate::INSUFFICIENT_PRIVILEGE, format!("permission denied for {what}"))
+}
+
+fn outside() -> PgError {
+    PgError::new(
+        sqlstate::INSUFFICIENT_PRIVILEGE,
+        "permission denied: the statement reads a relation outside this workspace",
+    )
+}
+
+/// A statement that passed the gateway, ready to run.
+pub struct Checked {
+    /// `None` for an empty statement.
+    pub prepared: Option<Prepared>,
+    /// It may write: run it under the fence (`Gateway::fence`) inside a transaction.
+    pub writes: bool,
+    /// It creates this view: `Gateway::check_view` once it ran, before its transaction ends.
+    pub view: Option<String>,
+}
+
+/// One workspace session's gateway.
+pub struct Gateway {
+    workspace: String,
+    scope: Scope,
+    metadata: Arc<Metadata>,
+    /// `SELECT json_serialize_sql(?)`, prepared once for the session.
+    serializer: Mutex<Option<Prepared>>,
+}
+
+impl Gateway {
+    /// Open the gateway of a session on `conn`, which is already in the workspace's catalog.
+    pub fn open(conn: &Connection, metadata: Arc<Metadata>, workspace: &str, catalog: &str) -> Result<Gateway, PgError> {
+        // The plan check reads the unoptimized plan, which EXPLAIN shows only with this set.
+        conn.execute("SET explain_output = 'all'")?;
+        let gateway = Gateway {
+            workspace: workspace.to_string(),
+            scope: Scope::new(catalog.to_string(), Vec::new(), Vec::new()),
+            metadata,
+            serializer: Mutex::new(None),
+        };
+        gateway.reload_schemas(conn)?;
+        gateway.reload_sources()?;
+        Ok(gateway)
+    }
+
+    pub fn catalog(&self) -> &str {
+        &self.scope.catalog
+    }
+
+    fn reload_schemas(&self, conn: &Connection) -> Result<(), PgError> {
+        let rows = query_rows(
+            conn,
+            &format!(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name IN ({}, 'temp')",
+                crate::internal_sql::quote_literal(&self.scope.catalog)
+            ),
+        )?;
+        self.scope.set_schemas(rows.into_iter().filter_map(|mut r| r.remove(0)).collect());
+        Ok(())
+    }
+
+    fn reload_sources(&self) -> Result<(), PgError> {
+        let sources = self
+            .metadata
+            .grants(Some(&self.workspace))?
+            .into_iter()
+            .filter_map(|g| match split_qualified(&g.source_table)?.as_slice() {
+                [c, s, t] => Some([c.clone(), s.clone(), t.clone()]),
+                _ => None,
+            })
+            .collect();
+        self.scope.set_sources(sources);
+        Ok(())
+    }
+
+    /// Check `sql` (one statement, as the session split it) and prepare it.
+    pub fn prepare(&self, conn: &Connection, sql: &str) -> Result<Checked, PgError> {
+        let extracted = conn.extract(sql).map_err(|e| self.sanitize(e.into()))?;
+        match extracted.len() {
+            0 => {
+                return Ok(Checked {
+                    prepared: None,
+                    writes: false,
+                    view: None,
+                })
+            }
+            1 => {}
+            _ => return Err(refused("several statements in one".to_string())),
+        }
+        let class = match self.before_binding(conn, sql) {
+            Err(e) if e.code == sqlstate::INSUFFICIENT_PRIVILEGE => {
+                // A schema created since we looked (by this or another session of the
+                // workspace) is not outside it: look again once before refusing.
+                self.reload_schemas(conn)?;
+                self.before_binding(conn, sql)?
+            }
+            other => other?,
+        };
+        if class == Class::Explain {
+            let inner = explained_statement(sql).ok_or_else(|| refused("EXPLAIN with options".to_string()))?;
+            let checked = self.prepare(conn, inner)?;
+            if checked.view.is_some() {
+                return Err(refused("EXPLAIN of CREATE VIEW".to_string()));
+            }
+        }
+        let prepared = extracted.prepare(0).map_err(|e| self.sanitize(e.into()))?;
+        let kind = prepared.kind();
+        let expected: &[StatementKind] = match class {
+            Class::Query => &[StatementKind::Select],
+            Class::Write => &[StatementKind::Insert, StatementKind::Update, StatementKind::Delete, StatementKind::MergeInto],
+            Class::Define { .. } => &[StatementKind::Create, StatementKind::CreateFunction, StatementKind::Drop, StatementKind::Alter],
+            Class::Comment => &[StatementKind::Alter],
+            Class::Transaction => &[StatementKind::Transaction],
+            Class::Explain => &[StatementKind::Explain],
+        };
+        if !expected.contains(&kind) {
+            return Err(refused("this statement".to_string()));
+        }
+        if matches!(class, Class::Query | Class::Write | Class::Define { .. }) {
+            self.check_plan(conn, sql, prepared.param_count())?;
+        }
+        Ok(Checked {
+            writes: !matches!(kind, StatementKind::Select | StatementKind::Transaction),
+            view: match class {
+                Class::Define { view } => view,
+                _ => None,
+            },
+            prepared: Some(prepared),
+        })
+    }
+
+    /// Step 1: what the statement names, before DuckDB binds any of it.
+    fn before_binding(&self, conn: &Connection, sql: &str) -> Result<Class, PgError> {
+        let serialized = self.serialize(conn, sql)?;
+        if duckdb_ast::check(&self.scope, &serialized)? {
+            return Ok(Class::Query);
+        }
+        sql_ast::check(&self.scope, sql)
+    }
+
+    fn serialize(&self, conn: &Connection, sql: &str) -> Result<String, PgError> {
+        let mut serializer = self.serializer.lock().unwrap_or_else(|e| e.into_inner());
+        if serializer.is_none() {
+            *serializer = conn.prepare("SELECT json_serialize_sql($1::VARCHAR)")?;
+        }
+        let prepared = serializer.as_ref().ok_or_else(|| refused("this statement".to_string()))?;
+        prepared.bind_text(0, sql)?;
+        let rows = rows_of(prepared.execute_streaming()?)?;
+        rows.into_iter()
+            .next()
+            .and_then(|mut r| r.remove(0))
+            .ok_or_else(|| refused("this statement".to_string()))
+    }
+
+    /// Step 2: every scan of the unoptimized plan, views and macros expanded.
+    fn check_plan(&self, conn: &Connection, sql: &str, params: usize) -> Result<(), PgError> {
+        let explain = conn
+            .prepare(&format!("EXPLAIN (FORMAT json) {sql}"))
+            .map_err(|e| self.sanitize(e.into()))?
+            .ok_or_else(|| refused("this statement".to_string()))?;
+        // Parameters do not change what a statement reads: plan it with NULLs.
+        for i in 0..params {
+            explain.bind_null(i)?;
+        }
+        let rows = rows_of(explain.execute_streaming().map_err(|e| self.sanitize(e.into()))?)?;
+        let logical = rows
+            .into_iter()
+            .find(|r| r.first().and_then(|k| k.as_deref()) == Some("logical_plan"))
+            .and_then(|mut r| r.pop().flatten())
+            .ok_or_else(|| refused("this statement".to_string()))?;
+        match plan::check(&self.scope, &logical) {
+            Ok(()) => Ok(()),
+            Err(plan::Refusal::Other(e)) => Err(e),
+            Err(plan::Refusal::Table) => {
+                // A grant given since the session began reads a source we do not know yet.
+                self.reload_sources()?;
+                match plan::check(&self.scope, &logical) {
+                    Ok(()) => Ok(()),
+                    Err(plan::Refusal::Other(e)) => Err(e),
+                    Err(plan::Refusal::Table) => Err(outside()),
+                }
+            }
+        }
+    }
+
+    /// Step 3: make the open transaction one that has written the workspace, so that DuckDB
+    /// refuses any write to another database in it.
+    pub fn fence(&self, conn: &Connection) -> Result<(), PgError> {
+        // A no-op DDL that still counts as writing the workspace (measured: DuckDB then refuses
+        // a write to any other database in the transaction); it needs no object of its own.
+        conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {}.main", quote_ident(&self.scope.catalog)))
+            .map_err(|e| self.sanitize(e.into()))
+    }
+
+    /// A view the workspace just created may read only what the workspace may read.
+    pub fn check_view(&self, conn: &Connection, view: &str) -> Result<(), PgError> {
+        self.check_plan(conn, &format!("SELECT * FROM {view}"), 0)
+    }
+
+    /// May COPY FROM STDIN write into this table (its name as written, split)?
+    pub fn check_copy_target(&self, conn: &Connection, parts: &[&str]) -> Result<(), PgError> {
+        let allowed = match self.scope.may_name(parts) {
+            Naming::UnknownSchema => {
+                self.reload_schemas(conn)?;
+                self.scope.may_name(parts)
+            }
+            n => n,
+        };
+        match allowed {
+            Naming::Allowed => Ok(()),
+            _ => Err(refused(format!("relation \"{}\"", parts.join(".")))),
+        }
+    }
+
+    /// What a workspace may be told of a DuckDB error.
+    pub fn sanitize(&self, mut e: PgError) -> PgError {
+        // DuckDB's suggestions come from every catalog of the instance.
+        if let Some(i) = e.message.find("Did you mean") {
+            e.message.truncate(i);
+            e.message = e.message.trim_end().to_string();
+        }
+        for extra in [&mut e.hint, &mut e.detail] {
+            if extra.as_deref().is_some_and(|h| h.contains("Did you mean") || h.contains("Candidate")) {
+                *extra = None;
+            }
+        }
+        // The write fence at work: DuckDB names both databases.
+        if e.message.contains("in a transaction that has already modified database") {
+            return PgError::new(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                "permission denied: a workspace session writes only to its own workspace",
+            );
+        }
+        e
+    }
+}
+
+/// The statement an `EXPLAIN [ANALYZE] ...` explains; `None` for EXPLAIN with options in
+/// parentheses (DuckDB's are about output format, which the plan check has to control).
+fn explained_statement(sql: &str) -> Option<&str> {
+    let spans = crate::session::sql_text::keyword_spans(sql, 2);
+    let (_, explain_end) = *spans.first()?;
+    let mut rest = &sql[explain_end..];
+    if let Some(&(start, end)) = spans.get(1) {
+        if sql[start..end].eq_ignore_ascii_case("ANALYZE") {
+            rest = &sql[end..];
+        }
+    }
+    let rest = rest.trim_start();
+    (!rest.starts_with('(') && !rest.is_empty()).then_some(rest)
+}

@@ -1,0 +1,202 @@
+//! The check, before DuckDB binds anything, of the statements `json_serialize_sql` does not
+//! take: data changes, DDL, transaction control, EXPLAIN. sqlparser reads them (DuckDB
+//! dialect); its answer is only the first word: after preparing, DuckDB's own statement type
+//! must agree, and the plan decides what is read. A statement sqlparser cannot read is refused.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, ObjectType, Statement,
+    TableFactor, Value, Visit, Visitor,
+};
+use sqlparser::dialect::DuckDbDialect;
+use sqlparser::parser::Parser;
+
+use super::calls::{self, Call};
+use super::names::{looks_like_a_path, Naming, Scope};
+use super::refused;
+use crate::error::PgError;
+
+/// What kind of statement it is, as far as the gateway cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Class {
+    /// A query sqlparser read although json_serialize_sql did not (`WITH ... INSERT`, ...).
+    Query,
+    /// INSERT, UPDATE, DELETE, MERGE, TRUNCATE.
+    Write,
+    /// CREATE, DROP, ALTER of tables, views, indexes, sequences, types, schemas and macros.
+    /// `view`: the name of a view it creates, checked again once it exists.
+    Define { view: Option<String> },
+    /// COMMENT ON: DuckDB cannot EXPLAIN it; it changes only a comment.
+    Comment,
+    /// BEGIN, COMMIT, ROLLBACK.
+    Transaction,
+    /// EXPLAIN [ANALYZE] of another statement, which is checked on its own.
+    Explain,
+}
+
+/// Classify and check `sql`, a single statement.
+pub fn check(scope: &Scope, sql: &str) -> Result<Class, PgError> {
+    let statements = Parser::parse_sql(&DuckDbDialect {}, sql)
+        .map_err(|_| refused("this statement".to_string()))?;
+    let [statement] = statements.as_slice() else {
+        return Err(refused("several statements in one".to_string()));
+    };
+    let class = classify(statement).ok_or_else(|| refused(describe(statement)))?;
+    if let ControlFlow::Break(e) = statement.visit(&mut Walker { scope }) {
+        return Err(e);
+    }
+    Ok(class)
+}
+
+fn definable(object: &ObjectType) -> bool {
+    matches!(
+        object,
+        ObjectType::Table
+            | ObjectType::View
+            | ObjectType::Index
+            | ObjectType::Schema
+            | ObjectType::Sequence
+            | ObjectType::Type
+    )
+}
+
+fn classify(statement: &Statement) -> Option<Class> {
+    use Statement as S;
+    let define = Class::Define { view: None };
+    Some(match statement {
+        S::Query(_) => Class::Query,
+        S::Insert(_) | S::Update(_) | S::Delete(_) | S::Merge(_) | S::Truncate(_) => Class::Write,
+        S::CreateTable(_) | S::CreateIndex(_) | S::CreateSequence { .. } | S::CreateType { .. } => define,
+        S::CreateSchema { .. } | S::CreateMacro { .. } | S::AlterTable(_) | S::AlterView(_) => define,
+        S::CreateView(view) if !view.materialized => Class::Define {
+            view: Some(view.name.to_string()),
+        },
+        S::Drop { object_type, .. } if definable(object_type) => define,
+        S::Comment { .. } => Class::Comment,
+        S::StartTransaction { .. } | S::Commit { .. } | S::Rollback { savepoint: None, .. } => Class::Transaction,
+        S::Explain { .. } => Class::Explain,
+        _ => return None,
+    })
+}
+
+/// How a refused statement is named: its first words, as PostgreSQL names commands.
+fn describe(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+    let command = match words.as_slice() {
+        [first, second] if ["CREATE", "DROP", "ALTER"].contains(first) => format!("{first} {second}"),
+        [first, ..] => first.to_string(),
+        [] => "this statement".into(),
+    };
+    format!("{command} in a workspace")
+}
+
+struct Walker<'a> {
+    scope: &'a Scope,
+}
+
+fn parts(name: &ObjectName) -> Option<Vec<String>> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(ident.value.clone()),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
+}
+
+fn first_string(args: &FunctionArguments) -> Option<&str> {
+    let FunctionArguments::List(list) = args else {
+        return None;
+    };
+    match list.args.first()? {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `[catalog, schema, name]` of a function as written.
+fn function_parts(name: &ObjectName) -> Result<[String; 3], PgError> {
+    let written = parts(name).ok_or_else(|| refused(format!("function {name}")))?;
+    Ok(match written.as_slice() {
+        [n] => [String::new(), String::new(), n.clone()],
+        [s, n] => [String::new(), s.clone(), n.clone()],
+        [c, s, n] => [c.clone(), s.clone(), n.clone()],
+        _ => return Err(refused(format!("function {name}"))),
+    })
+}
+
+impl Walker<'_> {
+    fn table_function(&self, name: &ObjectName) -> Result<(), PgError> {
+        let [catalog, schema, name] = function_parts(name)?;
+        calls::table_function(
+            self.scope,
+            &Call {
+                catalog: &catalog,
+                schema: &schema,
+                name: &name,
+                first_string: None,
+            },
+        )
+    }
+}
+
+impl Visitor for Walker<'_> {
+    type Break = PgError;
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<PgError> {
+        let Some(written) = parts(relation) else {
+            return ControlFlow::Break(refused(format!("relation {relation}")));
+        };
+        if written.last().is_some_and(|n| looks_like_a_path(n)) {
+            return ControlFlow::Break(refused(format!("reading \"{relation}\" as a file")));
+        }
+        let written: Vec<&str> = written.iter().map(String::as_str).collect();
+        match self.scope.may_name(&written) {
+            Naming::Allowed => ControlFlow::Continue(()),
+            _ => ControlFlow::Break(refused(format!("relation \"{}\"", written.join(".")))),
+        }
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<PgError> {
+        let verdict = match factor {
+            TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
+                self.table_function(name)
+            }
+            TableFactor::TableFunction { .. }
+            | TableFactor::JsonTable { .. }
+            | TableFactor::OpenJsonTable { .. }
+            | TableFactor::MatchRecognize { .. } => Err(refused("that table function".to_string())),
+            _ => Ok(()),
+        };
+        match verdict {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => ControlFlow::Break(e),
+        }
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<PgError> {
+        let Expr::Function(function) = expr else {
+            return ControlFlow::Continue(());
+        };
+        let verdict = function_parts(&function.name).and_then(|[catalog, schema, name]| {
+            calls::scalar_function(
+                self.scope,
+                &Call {
+                    catalog: &catalog,
+                    schema: &schema,
+                    name: &name,
+                    first_string: first_string(&function.args),
+                },
+            )
+        });
+        match verdict {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => ControlFlow::Break(e),
+        }
+    }
+}

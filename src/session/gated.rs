@@ -1,0 +1,91 @@
+//! Where a session asks the isolation gateway (`policy`): a workspace session prepares every
+//! statement of its client through it, runs statements that write under its fence, and has
+//! views it creates checked before their transaction ends. An owner session has no gateway and
+//! goes straight to DuckDB.
+
+use std::sync::Arc;
+
+use super::executor::Stop;
+use super::extended::Extended;
+use crate::db::{Connection, Prepared, StatementKind};
+use crate::error::PgError;
+use crate::policy::Gateway;
+
+/// A client's statement, prepared (or `None` when empty), with the view it creates, if any.
+pub(super) struct ClientStatement {
+    pub prepared: Option<Prepared>,
+    pub view: Option<String>,
+}
+
+impl Extended {
+    /// Give the session its workspace's gateway.
+    pub fn set_gateway(&mut self, gateway: Arc<Gateway>) {
+        self.gateway = Some(gateway);
+    }
+
+    pub(super) fn gateway(&self) -> Option<&Gateway> {
+        self.gateway.as_deref()
+    }
+
+    /// Prepare a statement the client sent (one statement: the session split the Query).
+    pub(super) fn prepare_client(&self, conn: &Connection, sql: &str) -> Result<ClientStatement, Stop> {
+        match self.gateway() {
+            Some(gateway) => {
+                let checked = gateway.prepare(conn, sql)?;
+                Ok(ClientStatement {
+                    prepared: checked.prepared,
+                    view: checked.view,
+                })
+            }
+            None => Ok(ClientStatement {
+                prepared: conn.prepare(sql)?,
+                view: None,
+            }),
+        }
+    }
+
+    /// Before a statement of `kind` runs inside the open transaction.
+    pub(super) fn before_running(&self, conn: &Connection, kind: StatementKind) -> Result<(), Stop> {
+        before_running(self.gateway(), conn, kind)
+    }
+
+    /// After a statement ran, before its transaction ends.
+    pub(super) fn after_running(&self, conn: &Connection, view: Option<&str>) -> Result<(), Stop> {
+        after_running(self.gateway(), conn, view)
+    }
+
+    /// Does a statement of this kind need a transaction of its own to run under the fence?
+    pub(super) fn needs_fenced_transaction(&self, kind: StatementKind) -> bool {
+        self.gateway.is_some() && writes(kind)
+    }
+
+    /// What the client may be told of an error.
+    pub(super) fn shown(&self, e: PgError) -> PgError {
+        match self.gateway() {
+            Some(gateway) => gateway.sanitize(e),
+            None => e,
+        }
+    }
+}
+
+fn writes(kind: StatementKind) -> bool {
+    !matches!(kind, StatementKind::Select | StatementKind::Transaction)
+}
+
+/// Before a statement of `kind` runs inside the open transaction: a workspace session's writes
+/// go only to its workspace.
+pub(super) fn before_running(gateway: Option<&Gateway>, conn: &Connection, kind: StatementKind) -> Result<(), Stop> {
+    match gateway {
+        Some(gateway) if writes(kind) => Ok(gateway.fence(conn)?),
+        _ => Ok(()),
+    }
+}
+
+/// After a statement ran, before its transaction ends: a view it created reads only what the
+/// workspace may read.
+pub(super) fn after_running(gateway: Option<&Gateway>, conn: &Connection, view: Option<&str>) -> Result<(), Stop> {
+    match (gateway, view) {
+        (Some(gateway), Some(view)) => Ok(gateway.check_view(conn, view)?),
+        _ => Ok(()),
+    }
+}
