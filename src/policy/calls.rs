@@ -62,7 +62,9 @@ fn is(name: &str, list: &[&str]) -> bool {
 /// Judge a table function in FROM.
 pub fn table_function(scope: &Scope, call: &Call<'_>) -> Result<(), PgError> {
     qualifier(scope, call)?;
-    if is(call.name, &TABLE_FUNCTIONS) {
+    // The workspace's own table macros are checked where they expand (in the plan), and
+    // were checked when they were created.
+    if is(call.name, &TABLE_FUNCTIONS) || scope.is_own_table_macro(call.name) {
         return Ok(());
     }
     Err(refused(format!("function {}", call.name)))

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::db::{Connection, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
-use crate::internal_sql::{quote_ident, query_rows, rows_of};
+use crate::internal_sql::{quote_ident, quote_literal, query_rows, rows_of};
 use crate::metadata::Metadata;
 use names::{split_qualified, Naming, Scope};
 use sql_ast::Class;
@@ -94,10 +94,22 @@ impl Gateway {
             conn,
             &format!(
                 "SELECT schema_name FROM duckdb_schemas() WHERE database_name IN ({}, 'temp')",
-                crate::internal_sql::quote_literal(&self.scope.catalog)
+                quote_literal(&self.scope.catalog)
             ),
         )?;
         self.scope.set_schemas(rows.into_iter().filter_map(|mut r| r.remove(0)).collect());
+        // A macro named like a built-in table function is not taken for the workspace's own:
+        // DuckDB might bind the built-in.
+        let macros = query_rows(
+            conn,
+            &format!(
+                "SELECT function_name FROM duckdb_functions() WHERE database_name IN ({}, 'temp')
+                 AND function_type = 'table_macro' AND function_name NOT IN
+                 (SELECT function_name FROM duckdb_functions() WHERE database_name = 'system')",
+                quote_literal(&self.scope.catalog)
+            ),
+        )?;
+        self.scope.set_table_macros(macros.into_iter().filter_map(|mut r| r.remove(0)).collect());
         Ok(())
     }
 
@@ -248,10 +260,31 @@ impl Gateway {
             }
             n => n,
         };
-        match allowed {
-            Naming::Allowed => Ok(()),
-            _ => Err(refused(format!("relation \"{}\"", parts.join(".")))),
+        if allowed != Naming::Allowed {
+            return Err(refused(format!("relation \"{}\"", parts.join("."))));
         }
+        // A grant is a view: COPY into it is a write to a read-only source, as INSERT is.
+        let (schema, name) = match parts {
+            [name] => ("main", *name),
+            [schema, name] | [_, schema, name] => (*schema, *name),
+            _ => return Ok(()),
+        };
+        let views = query_rows(
+            conn,
+            &format!(
+                "SELECT count(*) FROM duckdb_views() WHERE database_name = {} AND schema_name ILIKE {} AND view_name ILIKE {}",
+                quote_literal(&self.scope.catalog),
+                quote_literal(schema),
+                quote_literal(name)
+            ),
+        )?;
+        if views.first().and_then(|r| r[0].as_deref()) != Some("0") {
+            return Err(PgError::new(
+                sqlstate::READ_ONLY_SQL_TRANSACTION,
+                "cannot change a view or a read-only grant",
+            ));
+        }
+        Ok(())
     }
 
     /// What a workspace may be told of a DuckDB error.

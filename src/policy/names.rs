@@ -64,6 +64,9 @@ pub struct Scope {
     schemas: Mutex<Vec<String>>,
     /// Tables the workspace's grants read, `[catalog, schema, table]`.
     sources: Mutex<Vec<[String; 3]>>,
+    /// Table macros of the workspace and `temp` (those not named like a built-in), looked up
+    /// with the schemas.
+    table_macros: Mutex<Vec<String>>,
 }
 
 impl Scope {
@@ -72,7 +75,21 @@ impl Scope {
             catalog,
             schemas: Mutex::new(schemas),
             sources: Mutex::new(sources),
+            table_macros: Mutex::new(Vec::new()),
         }
+    }
+
+    pub fn set_table_macros(&self, names: Vec<String>) {
+        *self.table_macros.lock().unwrap_or_else(|e| e.into_inner()) = names;
+    }
+
+    /// Is this (unqualified or own-qualified) table function one of the workspace's macros?
+    pub fn is_own_table_macro(&self, name: &str) -> bool {
+        self.table_macros
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|m| same(m, name))
     }
 
     pub fn set_schemas(&self, schemas: Vec<String>) {

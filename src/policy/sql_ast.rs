@@ -9,7 +9,7 @@ use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName, ObjectNamePart, ObjectType, Statement,
     TableFactor, Value, Visit, Visitor,
 };
-use sqlparser::dialect::DuckDbDialect;
+use sqlparser::dialect::{DuckDbDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 
 use super::calls::{self, Call};
@@ -37,7 +37,10 @@ pub enum Class {
 
 /// Classify and check `sql`, a single statement.
 pub fn check(scope: &Scope, sql: &str) -> Result<Class, PgError> {
+    // DuckDB's dialect first; PostgreSQL's for what sqlparser's DuckDB dialect lacks (COMMENT
+    // ON, ...). Either way DuckDB's own statement type must agree after preparing.
     let statements = Parser::parse_sql(&DuckDbDialect {}, sql)
+        .or_else(|_| Parser::parse_sql(&PostgreSqlDialect {}, sql))
         .map_err(|_| refused("this statement".to_string()))?;
     let [statement] = statements.as_slice() else {
         return Err(refused("several statements in one".to_string()));
@@ -197,6 +200,55 @@ impl Visitor for Walker<'_> {
         match verdict {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope::new("ws_a".into(), vec!["main".into(), "mine".into()], Vec::new())
+    }
+
+    #[test]
+    fn classifies_what_a_workspace_may_run() {
+        let s = scope();
+        for (sql, class) in [
+            ("INSERT INTO t VALUES (1)", Class::Write),
+            ("UPDATE t SET x = 1", Class::Write),
+            ("DELETE FROM t", Class::Write),
+            ("TRUNCATE t", Class::Write),
+            ("CREATE TABLE t (x INTEGER)", Class::Define { view: None }),
+            ("CREATE TEMP TABLE t AS SELECT 1", Class::Define { view: None }),
+            ("CREATE MACRO m(a) AS a + 1", Class::Define { view: None }),
+            ("CREATE VIEW v AS SELECT 1", Class::Define { view: Some("v".into()) }),
+            ("DROP TABLE mine.t", Class::Define { view: None }),
+            ("ALTER TABLE t ADD COLUMN y INTEGER", Class::Define { view: None }),
+            ("COMMENT ON TABLE mine.t2 IS 'scratch'", Class::Comment),
+            ("BEGIN", Class::Transaction),
+            ("EXPLAIN INSERT INTO t VALUES (1)", Class::Explain),
+        ] {
+            assert_eq!(check(&s, sql).map_err(|e| e.message), Ok(class), "{sql}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_may_not() {
+        let s = scope();
+        for sql in [
+            "ATTACH 'x.duckdb' AS y",
+            "SET threads = 1",
+            "PRAGMA version",
+            "COPY t TO 'x.csv'",
+            "INSERT INTO t SELECT * FROM read_csv('x')",
+            "INSERT INTO ws_b.main.t VALUES (1)",
+            "INSERT INTO t SELECT current_setting('home_directory')",
+            "CREATE MACRO m() AS getenv('HOME')",
+            "SELECT 1; SELECT 2",
+        ] {
+            assert!(check(&s, sql).is_err(), "{sql}");
         }
     }
 }

@@ -170,6 +170,10 @@ fn run_statement(
         state.extended.cache.clear();
         return state.extended.run_cursor(conn, &command?, *txn, None, out);
     }
+    if let Some(tag) = state.extended.deallocate(text, keywords) {
+        out.command_complete(tag);
+        return Ok(());
+    }
     settings::check_duckdb_setting(text)?;
     if let Some(command) = settings::parse(text) {
         state.extended.cache.clear();

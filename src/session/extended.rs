@@ -361,6 +361,30 @@ impl Extended {
         Ok(())
     }
 
+    /// `DEALLOCATE [PREPARE] { name | ALL }` of statements the client prepared with Parse (in
+    /// PostgreSQL they share one namespace with PREPARE's). `None`: not one of ours (an owner's
+    /// SQL-level PREPARE, which DuckDB deallocates itself).
+    pub(super) fn deallocate(&mut self, sql: &str, keywords: &[String]) -> Option<String> {
+        if keywords.first().map(String::as_str) != Some("DEALLOCATE") {
+            return None;
+        }
+        let spans = super::sql_text::keyword_spans(sql, 2);
+        let mut rest = &sql[spans.first()?.1..];
+        if keywords.get(1).map(String::as_str) == Some("PREPARE") {
+            rest = &sql[spans.get(1)?.1..];
+        }
+        let name = rest.trim().trim_end_matches(';').trim();
+        if name.eq_ignore_ascii_case("ALL") {
+            self.statements.retain(|name, _| name.is_empty());
+            return Some("DEALLOCATE ALL".into());
+        }
+        let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => name.to_ascii_lowercase(),
+        };
+        self.statements.remove(&name).map(|_| "DEALLOCATE".into())
+    }
+
     /// Bind a portal's parameters and start its statement (once). Returns its rows, if the
     /// statement is running; `None` when it completed here (transaction control, empty query).
     /// `described`: the client is about to learn the result's real types (Describe of the portal).
