@@ -70,6 +70,60 @@ class Host:
         return 0
 
 
+class CliHost:
+    """The DuckDB CLI (1.5.6) hosting pgwire, with the same interface as `Host`: what differs
+    between DuckDB versions (the serialized syntax tree the isolation gateway reads, ...) is
+    tried on both."""
+
+    END = "__pgwire_test_end__"
+
+    def __init__(self, database=":memory:", start_args="0, password := 'pw'"):
+        cli = os.path.join(os.path.dirname(sys.executable), "duckdb")
+        self.proc = subprocess.Popen(
+            [cli, "-unsigned", "-json", database],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=os.path.dirname(os.path.abspath(database)) if database != ":memory:" else None,
+        )
+        self.sql(f"LOAD '{EXTENSION}'")
+        [[port]] = self.sql(f"SELECT port FROM pgwire_start({start_args})")
+        self.port = int(port)
+
+    def sql(self, query):
+        self.proc.stdin.write(f"{query};\nSELECT '{self.END}' AS end_marker;\n")
+        self.proc.stdin.flush()
+        out = []
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the DuckDB CLI exited: " + "".join(out))
+            if self.END in line:
+                break
+            out.append(line)
+        text = "".join(out).strip()
+        if not text:
+            return []
+        try:
+            return [list(row.values()) for row in json.loads(text)]
+        except ValueError:
+            raise RuntimeError(text)
+
+    def dsn(self, user="duckdb", password=PASSWORD, **extra):
+        return Host.dsn(self, user, password, **extra)
+
+    def close(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.stdin.write(".quit\n")
+            self.proc.stdin.flush()
+            try:
+                return self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.returncode
+
+
 @pytest.fixture(scope="module")
 def host():
     h = Host()

@@ -8,11 +8,10 @@ ws_b is intact. A legitimate analyst workload must all pass.
 """
 import os
 
-import duckdb
 import psycopg
 import pytest
 
-from conftest import Host
+from conftest import CliHost, Host
 
 SECRET = "TOPSECRET-4711"
 
@@ -23,15 +22,18 @@ def connect(h, user, password, dbname, **kw):
     )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["python", "cli"])
+def server(request, tmp_path_factory):
+    """A Python (DuckDB 2.0) host and a DuckDB CLI (1.5.6) host, in turn."""
     root = tmp_path_factory.mktemp("isolation")
     project = root / "data" / "proj.duckdb"
     os.makedirs(project.parent, exist_ok=True)
-    con = duckdb.connect(str(project))
-    con.execute("CREATE TABLE data AS SELECT 'c' || i AS customer, i * 10 AS amount FROM range(10) t(i)")
-    con.close()
-    h = Host(database=str(root / "host.duckdb"), start_args="0, password := 'pw'")
+    database = str(root / "host.duckdb")
+    h = Host(database=database, start_args="0, password := 'pw'") if request.param == "python" else CliHost(database)
+    # Written by the host's own DuckDB (the CLI's 1.5.6 cannot read 2.0's files).
+    h.sql(f"ATTACH '{project}' AS project_file")
+    h.sql("CREATE TABLE project_file.data AS SELECT 'c' || i AS customer, i * 10 AS amount FROM range(10) t(i)")
+    h.sql("DETACH project_file")
     h.sql("CREATE TABLE host_secret AS SELECT 'TOPSECRET-4711' AS s")
     h.sql("SELECT * FROM pgwire_create_workspace('ws_a')")
     h.sql("SELECT * FROM pgwire_create_workspace('ws_b')")
