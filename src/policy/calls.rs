@@ -76,7 +76,9 @@ pub fn scalar_function(scope: &Scope, call: &Call<'_>) -> Result<(), PgError> {
     if is(call.name, &INSTANCE_FUNCTIONS) || call.name.to_ascii_lowercase().starts_with("pgwire_") {
         return Err(refused(format!("function {}", call.name)));
     }
-    if call.name.eq_ignore_ascii_case("current_setting") && !call.first_string.is_some_and(|s| is(s, &READABLE_SETTINGS)) {
+    if call.name.eq_ignore_ascii_case("current_setting")
+        && !call.first_string.is_some_and(|s| is(s, &READABLE_SETTINGS))
+    {
         return Err(refused("function current_setting of that setting".to_string()));
     }
     if is(call.name, &SEQUENCE_FUNCTIONS) {

@@ -27,28 +27,55 @@ mod calls;
 mod duckdb_ast;
 pub mod names;
 mod plan;
+mod snapshot;
 mod sql_ast;
 
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::db::{Connection, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
-use crate::internal_sql::{quote_ident, quote_literal, query_rows, rows_of};
+use crate::internal_sql::{query_rows, quote_ident, quote_literal, rows_of};
 use crate::metadata::Metadata;
 use names::{split_qualified, Naming, Scope};
-use sql_ast::Class;
+use sql_ast::{Class, Reading};
 
 /// The words a workspace's statement may begin with. Only a first filter: what the statement is
 /// and does is decided by DuckDB's parser, binder and planner below.
 const LEADING_WORDS: [&str; 25] = [
-    "SELECT", "WITH", "FROM", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP",
-    "ALTER", "TRUNCATE", "COMMENT", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "EXPLAIN", "SHOW",
-    "DESCRIBE", "SUMMARIZE", "PIVOT",
+    "SELECT",
+    "WITH",
+    "FROM",
+    "VALUES",
+    "TABLE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "TRUNCATE",
+    "COMMENT",
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "EXPLAIN",
+    "SHOW",
+    "DESCRIBE",
+    "SUMMARIZE",
+    "PIVOT",
 ];
 
 /// A refusal: 42501, naming only what the statement itself wrote.
 pub fn refused(what: String) -> PgError {
-    PgError::new(sqlstate::INSUFFICIENT_PRIVILEGE, format!("permission denied for {what}"))
+    PgError::new(
+        sqlstate::INSUFFICIENT_PRIVILEGE,
+        format!("permission denied for {what}"),
+    )
 }
 
 fn outside() -> PgError {
@@ -68,24 +95,72 @@ pub struct Checked {
     pub view: Option<String>,
 }
 
+/// What every gateway of a server shares: DuckDB's built-in functions that are not macros
+/// (a call to one expands into nothing a plan could show), looked up once.
+#[derive(Default)]
+pub struct Shared {
+    builtins: OnceLock<Arc<HashSet<String>>>,
+    snapshots: snapshot::Snapshots,
+}
+
+impl Shared {
+    fn builtins(&self, conn: &Connection) -> Result<Arc<HashSet<String>>, PgError> {
+        if let Some(b) = self.builtins.get() {
+            return Ok(Arc::clone(b));
+        }
+        let rows = query_rows(
+            conn,
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE database_name = 'system'
+             AND function_type IN ('scalar', 'aggregate', 'window') AND function_name NOT IN
+             (SELECT function_name FROM duckdb_functions() WHERE function_type IN ('macro', 'table_macro'))",
+        )?;
+        let mut names: HashSet<String> = rows
+            .into_iter()
+            .filter_map(|mut r| r.remove(0))
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        // Special forms sqlparser reads as calls.
+        names.insert("coalesce".into());
+        Ok(Arc::clone(self.builtins.get_or_init(|| Arc::new(names))))
+    }
+}
+
 /// One workspace session's gateway.
 pub struct Gateway {
     workspace: String,
     scope: Scope,
     metadata: Arc<Metadata>,
+    shared: Arc<Shared>,
+    builtins: Arc<HashSet<String>>,
+    /// Statements checked before, with the fingerprint of the snapshot they were checked
+    /// under: run again from a cache or a prepared statement, they are checked again only when
+    /// the workspace's definitions changed since.
+    verified: Mutex<HashMap<String, u64>>,
     /// `SELECT json_serialize_sql(?)`, prepared once for the session.
     serializer: Mutex<Option<Prepared>>,
 }
 
+/// Verdicts a session remembers (its statement cache keeps 64 statements).
+const VERIFIED_CAPACITY: usize = 256;
+
 impl Gateway {
     /// Open the gateway of a session on `conn`, which is already in the workspace's catalog.
-    pub fn open(conn: &Connection, metadata: Arc<Metadata>, workspace: &str, catalog: &str) -> Result<Gateway, PgError> {
+    pub fn open(
+        conn: &Connection,
+        shared: Arc<Shared>,
+        metadata: Arc<Metadata>,
+        workspace: &str,
+        catalog: &str,
+    ) -> Result<Gateway, PgError> {
         // The plan check reads the unoptimized plan, which EXPLAIN shows only with this set.
         conn.execute("SET explain_output = 'all'")?;
         let gateway = Gateway {
             workspace: workspace.to_string(),
             scope: Scope::new(catalog.to_string(), Vec::new(), Vec::new()),
             metadata,
+            builtins: shared.builtins(conn)?,
+            shared,
+            verified: Mutex::new(HashMap::new()),
             serializer: Mutex::new(None),
         };
         gateway.reload_schemas(conn)?;
@@ -105,7 +180,8 @@ impl Gateway {
                 quote_literal(&self.scope.catalog)
             ),
         )?;
-        self.scope.set_schemas(rows.into_iter().filter_map(|mut r| r.remove(0)).collect());
+        self.scope
+            .set_schemas(rows.into_iter().filter_map(|mut r| r.remove(0)).collect());
         // A macro named like a built-in table function is not taken for the workspace's own:
         // DuckDB might bind the built-in.
         let macros = query_rows(
@@ -117,7 +193,8 @@ impl Gateway {
                 quote_literal(&self.scope.catalog)
             ),
         )?;
-        self.scope.set_table_macros(macros.into_iter().filter_map(|mut r| r.remove(0)).collect());
+        self.scope
+            .set_table_macros(macros.into_iter().filter_map(|mut r| r.remove(0)).collect());
         Ok(())
     }
 
@@ -157,17 +234,11 @@ impl Gateway {
             1 => {}
             _ => return Err(refused("several statements in one".to_string())),
         }
-        let class = match self.before_binding(conn, sql) {
-            Err(e) if e.code == sqlstate::INSUFFICIENT_PRIVILEGE => {
-                // A schema created since we looked (by this or another session of the
-                // workspace) is not outside it: look again once before refusing.
-                self.reload_schemas(conn)?;
-                self.before_binding(conn, sql)?
-            }
-            other => other?,
-        };
+        let fingerprint = self.snapshot(conn)?.fingerprint;
+        let (class, reading) = self.classify(conn, sql)?;
         if class == Class::Explain {
-            let inner = explained_statement(sql).ok_or_else(|| refused("EXPLAIN with options".to_string()))?;
+            let inner =
+                explained_statement(sql).ok_or_else(|| refused("EXPLAIN with options".to_string()))?;
             let checked = self.prepare(conn, inner)?;
             if checked.view.is_some() {
                 return Err(refused("EXPLAIN of CREATE VIEW".to_string()));
@@ -177,8 +248,18 @@ impl Gateway {
         let kind = prepared.kind();
         let expected: &[StatementKind] = match class {
             Class::Query => &[StatementKind::Select],
-            Class::Write => &[StatementKind::Insert, StatementKind::Update, StatementKind::Delete, StatementKind::MergeInto],
-            Class::Define { .. } => &[StatementKind::Create, StatementKind::CreateFunction, StatementKind::Drop, StatementKind::Alter],
+            Class::Write => &[
+                StatementKind::Insert,
+                StatementKind::Update,
+                StatementKind::Delete,
+                StatementKind::MergeInto,
+            ],
+            Class::Define { .. } => &[
+                StatementKind::Create,
+                StatementKind::CreateFunction,
+                StatementKind::Drop,
+                StatementKind::Alter,
+            ],
             Class::Comment => &[StatementKind::Alter],
             Class::Transaction => &[StatementKind::Transaction],
             Class::Explain => &[StatementKind::Explain],
@@ -186,9 +267,11 @@ impl Gateway {
         if !expected.contains(&kind) {
             return Err(refused("this statement".to_string()));
         }
-        if matches!(class, Class::Query | Class::Write | Class::Define { .. }) {
-            self.check_plan(conn, sql, prepared.param_count())?;
+        if matches!(class, Class::Define { .. } | Class::Comment) {
+            self.shared.snapshots.invalidate(&self.scope.catalog);
         }
+        self.check_reads(conn, sql, &class, reading.as_ref(), prepared.param_count())?;
+        self.remember(sql, reading.as_ref(), fingerprint);
         Ok(Checked {
             writes: !matches!(kind, StatementKind::Select | StatementKind::Transaction),
             view: match class {
@@ -199,13 +282,133 @@ impl Gateway {
         })
     }
 
-    /// Step 1: what the statement names, before DuckDB binds any of it.
-    fn before_binding(&self, conn: &Connection, sql: &str) -> Result<Class, PgError> {
+    /// Before a statement checked earlier runs again (from the statement cache, or a prepared
+    /// statement's Execute): check it again if the workspace's definitions changed since.
+    pub fn revalidate(&self, conn: &Connection, sql: &str, params: usize) -> Result<(), PgError> {
+        let fingerprint = self.snapshot(conn)?.fingerprint;
+        let known = self
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sql)
+            .copied();
+        if known == Some(fingerprint) {
+            return Ok(());
+        }
+        let (class, reading) = self.classify(conn, sql)?;
+        if class == Class::Explain {
+            let inner =
+                explained_statement(sql).ok_or_else(|| refused("EXPLAIN with options".to_string()))?;
+            self.revalidate(conn, inner, 0)?;
+        }
+        self.check_reads(conn, sql, &class, reading.as_ref(), params)?;
+        self.remember(sql, reading.as_ref(), fingerprint);
+        Ok(())
+    }
+
+    /// Keep a verdict for as long as the snapshot stays the same — unless the statement calls
+    /// a macro (or anything sqlparser did not show us), whose definition the snapshot does not
+    /// cover: such a statement is checked again at each execution.
+    fn remember(&self, sql: &str, reading: Option<&Reading>, fingerprint: u64) {
+        let calls_only_builtins =
+            reading.is_some_and(|r| !r.opaque && r.functions.iter().all(|f| self.builtins.contains(f)));
+        if !calls_only_builtins {
+            return;
+        }
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
+        }
+        verified.insert(sql.to_string(), fingerprint);
+    }
+
+    fn snapshot(&self, conn: &Connection) -> Result<snapshot::Snapshot, PgError> {
+        let sources = self.scope.source_catalogs();
+        self.shared.snapshots.current(conn, &self.scope.catalog, &sources)
+    }
+
+    /// Step 1, with one second look at the workspace's schemas before a refusal.
+    fn classify(&self, conn: &Connection, sql: &str) -> Result<(Class, Option<Reading>), PgError> {
+        match self.before_binding(conn, sql) {
+            Err(e) if e.code == sqlstate::INSUFFICIENT_PRIVILEGE => {
+                // A schema created since we looked (by this or another session of the
+                // workspace) is not outside it: look again once before refusing.
+                self.reload_schemas(conn)?;
+                self.before_binding(conn, sql)
+            }
+            other => other,
+        }
+    }
+
+    /// Step 2 where it is needed: where a statement writes is the fence's to decide; what it
+    /// reads, the plan's, unless the syntax shows binding has nothing to expand.
+    fn check_reads(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        class: &Class,
+        reading: Option<&Reading>,
+        params: usize,
+    ) -> Result<(), PgError> {
+        let plan = match (class, reading) {
+            (Class::Query | Class::Write | Class::Define { .. }, Some(reading)) => {
+                self.needs_plan(conn, reading)?
+            }
+            (Class::Query | Class::Write | Class::Define { .. }, None) => true,
+            _ => false,
+        };
+        if plan {
+            self.check_plan(conn, sql, params)?;
+        }
+        Ok(())
+    }
+
+    /// Step 1: what the statement names, before DuckDB binds any of it. sqlparser reads most
+    /// statements in microseconds; a query it cannot read goes to DuckDB's own parser (which
+    /// costs a statement), and then always to the plan check.
+    fn before_binding(&self, conn: &Connection, sql: &str) -> Result<(Class, Option<Reading>), PgError> {
+        let parsed = sql_ast::parse(sql);
+        if let Some(statement) = parsed.as_ref().filter(|s| sql_ast::classify(s).is_some()) {
+            let (class, reading) = sql_ast::check_parsed(&self.scope, statement)?;
+            return Ok((class, Some(reading)));
+        }
+        // DuckDB-only queries (FROM first, PIVOT, SUMMARIZE, ...).
         let serialized = self.serialize(conn, sql)?;
         if duckdb_ast::check(&self.scope, &serialized)? {
-            return Ok(Class::Query);
+            return Ok((Class::Query, None));
         }
-        sql_ast::check(&self.scope, sql)
+        Err(match parsed {
+            Some(statement) => sql_ast::check_parsed(&self.scope, &statement)
+                .err()
+                .unwrap_or_else(|| refused("this statement".into())),
+            None => refused("this statement".to_string()),
+        })
+    }
+
+    /// Must the plan be checked, or is it plain from the syntax that binding expands nothing:
+    /// every relation a base table of the workspace (or a CTE of the query), every call a
+    /// built-in function? A view or macro (the workspace's, a grant, the owner's) always goes
+    /// to the plan.
+    fn needs_plan(&self, conn: &Connection, reading: &Reading) -> Result<bool, PgError> {
+        if reading.opaque || !reading.functions.iter().all(|f| self.builtins.contains(f)) {
+            return Ok(true);
+        }
+        if reading.relations.is_empty() {
+            return Ok(false);
+        }
+        let tables = self.snapshot(conn)?.tables;
+        let is_cte = |name: &str| reading.ctes.iter().any(|c| c.eq_ignore_ascii_case(name));
+        let base = |schema: &str, table: &str| {
+            tables.contains(&(schema.to_ascii_lowercase(), table.to_ascii_lowercase()))
+        };
+        let plain = reading.relations.iter().all(|parts| match parts.as_slice() {
+            [t] => is_cte(t) || base("main", t),
+            [first, t] if self.scope.is_own_catalog(first) => base("main", t),
+            [schema, t] => self.scope.has_schema(schema) && base(schema, t),
+            [catalog, schema, t] => self.scope.is_own_catalog(catalog) && base(schema, t),
+            _ => false,
+        });
+        Ok(!plain)
     }
 
     fn serialize(&self, conn: &Connection, sql: &str) -> Result<String, PgError> {
@@ -213,7 +416,9 @@ impl Gateway {
         if serializer.is_none() {
             *serializer = conn.prepare("SELECT json_serialize_sql($1::VARCHAR)")?;
         }
-        let prepared = serializer.as_ref().ok_or_else(|| refused("this statement".to_string()))?;
+        let prepared = serializer
+            .as_ref()
+            .ok_or_else(|| refused("this statement".to_string()))?;
         prepared.bind_text(0, sql)?;
         let rows = rows_of(prepared.execute_streaming()?)?;
         rows.into_iter()
@@ -256,10 +461,26 @@ impl Gateway {
     /// Step 3: make the open transaction one that has written the workspace, so that DuckDB
     /// refuses any write to another database in it.
     pub fn fence(&self, conn: &Connection) -> Result<(), PgError> {
-        // A no-op DDL that still counts as writing the workspace (measured: DuckDB then refuses
-        // a write to any other database in the transaction); it needs no object of its own.
-        conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {}.main", quote_ident(&self.scope.catalog)))
+        conn.execute(&self.fence_sql())
             .map_err(|e| self.sanitize(e.into()))
+    }
+
+    /// BEGIN and the fence at once.
+    pub fn begin_fenced(&self, conn: &Connection) -> Result<(), PgError> {
+        let sql = format!("BEGIN TRANSACTION; {}", self.fence_sql());
+        conn.execute(&sql).map_err(|e| {
+            let _ = conn.execute("ROLLBACK");
+            self.sanitize(e.into())
+        })
+    }
+
+    /// A no-op DDL that still counts as writing the workspace (measured: DuckDB then refuses
+    /// a write to any other database in the transaction); it needs no object of its own.
+    fn fence_sql(&self) -> String {
+        format!(
+            "CREATE SCHEMA IF NOT EXISTS {}.main",
+            quote_ident(&self.scope.catalog)
+        )
     }
 
     /// A view the workspace just created may read only what the workspace may read.
@@ -311,12 +532,17 @@ impl Gateway {
             e.message = e.message.trim_end().to_string();
         }
         for extra in [&mut e.hint, &mut e.detail] {
-            if extra.as_deref().is_some_and(|h| h.contains("Did you mean") || h.contains("Candidate")) {
+            if extra
+                .as_deref()
+                .is_some_and(|h| h.contains("Did you mean") || h.contains("Candidate"))
+            {
                 *extra = None;
             }
         }
         // The write fence at work: DuckDB names both databases.
-        if e.message.contains("in a transaction that has already modified database") {
+        if e.message
+            .contains("in a transaction that has already modified database")
+        {
             return PgError::new(
                 sqlstate::INSUFFICIENT_PRIVILEGE,
                 "permission denied: a workspace session writes only to its own workspace",

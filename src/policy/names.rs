@@ -100,6 +100,20 @@ impl Scope {
         *self.sources.lock().unwrap_or_else(|e| e.into_inner()) = sources;
     }
 
+    /// The catalogs the workspace's grants read.
+    pub fn source_catalogs(&self) -> Vec<String> {
+        let mut catalogs: Vec<String> = self
+            .sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|[c, _, _]| c.clone())
+            .collect();
+        catalogs.sort();
+        catalogs.dedup();
+        catalogs
+    }
+
     pub fn is_own_catalog(&self, name: &str) -> bool {
         same(name, &self.catalog) || same(name, TEMP_CATALOG)
     }
@@ -184,7 +198,10 @@ mod tests {
 
     #[test]
     fn splits_rendered_and_written_names() {
-        assert_eq!(split_qualified("ws_b.main.\"secret\"").unwrap(), ["ws_b", "main", "secret"]);
+        assert_eq!(
+            split_qualified("ws_b.main.\"secret\"").unwrap(),
+            ["ws_b", "main", "secret"]
+        );
         assert_eq!(split_qualified("\"a.b\".\"c\"\"d\"").unwrap(), ["a.b", "c\"d"]);
         assert_eq!(split_qualified("seq").unwrap(), ["seq"]);
         assert_eq!(split_qualified("\"\"").unwrap(), [""]);

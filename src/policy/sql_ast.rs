@@ -1,7 +1,8 @@
-//! The check, before DuckDB binds anything, of the statements `json_serialize_sql` does not
-//! take: data changes, DDL, transaction control, EXPLAIN. sqlparser reads them (DuckDB
-//! dialect); its answer is only the first word: after preparing, DuckDB's own statement type
-//! must agree, and the plan decides what is read. A statement sqlparser cannot read is refused.
+//! The check of a statement before DuckDB binds anything, on sqlparser's syntax tree (DuckDB's
+//! dialect, then PostgreSQL's). Its answer is only the first word: after preparing, DuckDB's
+//! own statement type must agree, and DuckDB's plan decides what is read — unless `Reading`
+//! shows there is nothing a plan could add (see `Gateway::needs_plan`). A query sqlparser
+//! cannot read goes to DuckDB's own parser (`duckdb_ast`); any other statement is refused.
 
 use std::ops::ControlFlow;
 
@@ -35,21 +36,52 @@ pub enum Class {
     Explain,
 }
 
-/// Classify and check `sql`, a single statement.
-pub fn check(scope: &Scope, sql: &str) -> Result<Class, PgError> {
+/// What a query names, as written: enough to tell whether binding could expand anything.
+#[derive(Debug, Default)]
+pub struct Reading {
+    /// Relations in FROM (table functions excluded), parts as written.
+    pub relations: Vec<Vec<String>>,
+    /// Names of the query's common table expressions.
+    pub ctes: Vec<String>,
+    /// Functions called, unqualified.
+    pub functions: Vec<String>,
+    /// Something a plan must look at: a qualified call, a table function that may be a macro.
+    pub opaque: bool,
+}
+
+/// Parse `sql`; `None` when sqlparser cannot read it.
+pub fn parse(sql: &str) -> Option<Statement> {
     // DuckDB's dialect first; PostgreSQL's for what sqlparser's DuckDB dialect lacks (COMMENT
     // ON, ...). Either way DuckDB's own statement type must agree after preparing.
     let statements = Parser::parse_sql(&DuckDbDialect {}, sql)
         .or_else(|_| Parser::parse_sql(&PostgreSqlDialect {}, sql))
-        .map_err(|_| refused("this statement".to_string()))?;
-    let [statement] = statements.as_slice() else {
-        return Err(refused("several statements in one".to_string()));
-    };
+        .ok()?;
+    match <[Statement; 1]>::try_from(statements) {
+        Ok([statement]) => Some(statement),
+        Err(_) => None,
+    }
+}
+
+/// Classify and check a parsed statement.
+pub fn check_parsed(scope: &Scope, statement: &Statement) -> Result<(Class, Reading), PgError> {
     let class = classify(statement).ok_or_else(|| refused(describe(statement)))?;
-    if let ControlFlow::Break(e) = statement.visit(&mut Walker { scope }) {
+    let mut walker = Walker {
+        scope,
+        reading: Reading::default(),
+    };
+    if let ControlFlow::Break(e) = statement.visit(&mut walker) {
         return Err(e);
     }
-    Ok(class)
+    Ok((class, walker.reading))
+}
+
+/// Classify and check `sql`, a single statement.
+#[cfg(test)]
+pub fn check(scope: &Scope, sql: &str) -> Result<Class, PgError> {
+    // DuckDB's dialect first; PostgreSQL's for what sqlparser's DuckDB dialect lacks (COMMENT
+    // ON, ...). Either way DuckDB's own statement type must agree after preparing.
+    let statement = parse(sql).ok_or_else(|| refused("this statement".to_string()))?;
+    check_parsed(scope, &statement).map(|(class, _)| class)
 }
 
 fn definable(object: &ObjectType) -> bool {
@@ -64,7 +96,7 @@ fn definable(object: &ObjectType) -> bool {
     )
 }
 
-fn classify(statement: &Statement) -> Option<Class> {
+pub fn classify(statement: &Statement) -> Option<Class> {
     use Statement as S;
     let define = Class::Define { view: None };
     Some(match statement {
@@ -77,7 +109,9 @@ fn classify(statement: &Statement) -> Option<Class> {
         },
         S::Drop { object_type, .. } if definable(object_type) => define,
         S::Comment { .. } => Class::Comment,
-        S::StartTransaction { .. } | S::Commit { .. } | S::Rollback { savepoint: None, .. } => Class::Transaction,
+        S::StartTransaction { .. } | S::Commit { .. } | S::Rollback { savepoint: None, .. } => {
+            Class::Transaction
+        }
         S::Explain { .. } => Class::Explain,
         _ => return None,
     })
@@ -97,6 +131,7 @@ fn describe(statement: &Statement) -> String {
 
 struct Walker<'a> {
     scope: &'a Scope,
+    reading: Reading,
 }
 
 fn parts(name: &ObjectName) -> Option<Vec<String>> {
@@ -165,11 +200,37 @@ impl Visitor for Walker<'_> {
         }
     }
 
+    fn pre_visit_query(&mut self, query: &sqlparser::ast::Query) -> ControlFlow<PgError> {
+        if let Some(with) = &query.with {
+            let names = with.cte_tables.iter().map(|cte| cte.alias.name.value.clone());
+            self.reading.ctes.extend(names);
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<PgError> {
-        let verdict = match factor {
-            TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
-                self.table_function(name)
+        match factor {
+            TableFactor::Table { name, args: None, .. } => match parts(name) {
+                Some(written) => self.reading.relations.push(written),
+                None => self.reading.opaque = true,
+            },
+            TableFactor::Table { name, .. } | TableFactor::Function { name, .. } => {
+                let builtin = matches!(function_parts(name), Ok([c, s, _]) if c.is_empty() && s.is_empty());
+                let own_macro = parts(name)
+                    .and_then(|p| p.last().cloned())
+                    .is_some_and(|n| self.scope.is_own_table_macro(&n));
+                if !builtin || own_macro {
+                    self.reading.opaque = true;
+                }
             }
+            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => {}
+            _ => self.reading.opaque = true,
+        }
+        let verdict = match factor {
+            TableFactor::Table {
+                name, args: Some(_), ..
+            }
+            | TableFactor::Function { name, .. } => self.table_function(name),
             TableFactor::TableFunction { .. }
             | TableFactor::JsonTable { .. }
             | TableFactor::OpenJsonTable { .. }
@@ -186,6 +247,13 @@ impl Visitor for Walker<'_> {
         let Expr::Function(function) = expr else {
             return ControlFlow::Continue(());
         };
+        if let Ok([catalog, schema, name]) = function_parts(&function.name) {
+            if catalog.is_empty() && schema.is_empty() {
+                self.reading.functions.push(name.to_ascii_lowercase());
+            } else {
+                self.reading.opaque = true;
+            }
+        }
         let verdict = function_parts(&function.name).and_then(|[catalog, schema, name]| {
             calls::scalar_function(
                 self.scope,
@@ -223,7 +291,12 @@ mod tests {
             ("CREATE TABLE t (x INTEGER)", Class::Define { view: None }),
             ("CREATE TEMP TABLE t AS SELECT 1", Class::Define { view: None }),
             ("CREATE MACRO m(a) AS a + 1", Class::Define { view: None }),
-            ("CREATE VIEW v AS SELECT 1", Class::Define { view: Some("v".into()) }),
+            (
+                "CREATE VIEW v AS SELECT 1",
+                Class::Define {
+                    view: Some("v".into()),
+                },
+            ),
             ("DROP TABLE mine.t", Class::Define { view: None }),
             ("ALTER TABLE t ADD COLUMN y INTEGER", Class::Define { view: None }),
             ("COMMENT ON TABLE mine.t2 IS 'scratch'", Class::Comment),

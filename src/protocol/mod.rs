@@ -111,7 +111,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         .map(|m| format!("SET operator_memory_limit = {}", quote_literal(m)));
     let catalog = login.catalog.clone();
     // A workspace session's statements pass its isolation gateway; an owner's do not.
-    let gateway_for = login.workspace.clone().map(|w| (w, Arc::clone(&ctx.metadata)));
+    let gateway_for = login.workspace.clone().map(|w| (w, Arc::clone(&ctx)));
     let (conn, used, gateway) = match run_blocking(move || {
         let _ = conn.execute(&set_zone);
         let _ = conn.execute(&set_timeout);
@@ -138,10 +138,16 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
             }
         });
         let gateway = match (&used, gateway_for) {
-            (Some(Ok(())), Some((workspace, metadata))) => Some(
-                crate::policy::Gateway::open(&conn, metadata, &workspace, &catalog)
-                    .map(Arc::new)
-                    .map_err(|e| PgError::fatal(e.code, e.message)),
+            (Some(Ok(())), Some((workspace, ctx))) => Some(
+                crate::policy::Gateway::open(
+                    &conn,
+                    Arc::clone(&ctx.policy),
+                    Arc::clone(&ctx.metadata),
+                    &workspace,
+                    &catalog,
+                )
+                .map(Arc::new)
+                .map_err(|e| PgError::fatal(e.code, e.message)),
             ),
             (None, Some(_)) => Some(Err(PgError::fatal(
                 sqlstate::INSUFFICIENT_PRIVILEGE,

@@ -53,6 +53,8 @@ pub struct ServerContext {
     pub password_checks: tokio::sync::Semaphore,
     /// Where sessions and statements are recorded.
     pub history: Arc<History>,
+    /// What the isolation gateways of workspace sessions share.
+    pub policy: Arc<crate::policy::Shared>,
 }
 
 struct RunningServer {
@@ -184,6 +186,7 @@ impl Instance {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             history: Arc::clone(&self.history),
+            policy: Arc::default(),
         });
         let listener = {
             let _guard = runtime.enter();

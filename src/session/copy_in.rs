@@ -8,10 +8,10 @@ use super::copy::{split_table, CopyFormat, CopyOut};
 use super::executor::Stop;
 use super::output::Output;
 use super::TxnState;
-use crate::policy::names::split_qualified;
-use crate::policy::Gateway;
 use crate::db::{Appender, Connection};
 use crate::error::{sqlstate, PgError};
+use crate::policy::names::split_qualified;
+use crate::policy::Gateway;
 use crate::types::params::{self, Slot, Value};
 use crate::types::{datetime, oid, PgType};
 
@@ -66,7 +66,10 @@ fn load_atomically(
         conn.execute("BEGIN TRANSACTION")?;
     }
     let loaded = match gateway {
-        Some(gateway) => gateway.fence(conn).map_err(Stop::from).and_then(|()| load(conn, spec, out)),
+        Some(gateway) => gateway
+            .fence(conn)
+            .map_err(Stop::from)
+            .and_then(|()| load(conn, spec, out)),
         None => load(conn, spec, out),
     };
     if own_transaction {

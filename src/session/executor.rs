@@ -162,6 +162,9 @@ fn run_statement(
     };
     if let Some(prepared) = state.extended.cache.get(text) {
         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(gateway) = state.extended.gateway() {
+            gateway.revalidate(conn, text, 0)?;
+        }
         run_client_statement(conn, &prepared, None, keywords, copy_txn, &state.extended, out)?;
         after_success(control, txn);
         return Ok(());
@@ -249,16 +252,14 @@ fn run_client_statement(
     if !ext.needs_fenced_transaction(prepared.kind()) {
         return send_result(prepared, keywords, out);
     }
-    let run = |out: &mut Output| -> Result<(), Stop> {
+    if txn != TxnState::Idle {
         ext.before_running(conn, prepared.kind())?;
         send_result(prepared, keywords, out)?;
-        ext.after_running(conn, view)
-    };
-    if txn != TxnState::Idle {
-        return run(out);
+        return ext.after_running(conn, view);
     }
-    conn.execute("BEGIN TRANSACTION")?;
-    match run(out) {
+    ext.begin_fenced(conn)?;
+    let ran = send_result(prepared, keywords, out).and_then(|()| ext.after_running(conn, view));
+    match ran {
         Ok(()) => conn.execute("COMMIT").map_err(|e| {
             let _ = conn.execute("ROLLBACK");
             Stop::from(e)

@@ -16,10 +16,10 @@ use pgwire_proto::messages::PgWireFrontendMessage;
 use super::copy::{self, Copy};
 use super::copy_in;
 use super::cursor::{self, CursorCommand};
-use super::gated;
 use super::executor::{
     after_success, apply_setting, copy_out, transaction_gate, Control, Gate, Rows, StatementObserver, Stop,
 };
+use super::gated;
 use super::leftovers::Leftovers;
 use super::output::{ClientGone, Output};
 use super::portal::{Own, Portal, Statement};
@@ -183,6 +183,7 @@ impl Extended {
                 columns,
                 own: Some(Own::Setting(command)),
                 view: None,
+                checked_sql: None,
             };
             self.statements.insert(name, Arc::new(statement));
             out.parse_complete();
@@ -205,12 +206,12 @@ impl Extended {
             let prepared = match &mut command {
                 CursorCommand::Declare(declare) => {
                     self.close_open_results(None);
-                {
-                    let source = self.declare_source(declare);
-                    self.prepare_client(conn, &source)?
-                        .prepared
-                        .map(|p| Arc::new(Mutex::new(p)))
-                }
+                    {
+                        let source = self.declare_source(declare);
+                        self.prepare_client(conn, &source)?
+                            .prepared
+                            .map(|p| Arc::new(Mutex::new(p)))
+                    }
                 }
                 _ => None,
             };
@@ -233,7 +234,9 @@ impl Extended {
                 view = statement.view;
                 let prepared = statement.prepared.map(|p| Arc::new(Mutex::new(p)));
                 if let Some(p) = &prepared {
-                    if view.is_none() && StatementCache::keeps(p.lock().unwrap_or_else(|e| e.into_inner()).kind()) {
+                    if view.is_none()
+                        && StatementCache::keeps(p.lock().unwrap_or_else(|e| e.into_inner()).kind())
+                    {
                         self.cache.insert(&m.query, Arc::clone(p));
                     }
                 }
@@ -242,6 +245,7 @@ impl Extended {
         };
         let mut statement = Statement::prepared(prepared, keywords, m.type_oids)?;
         statement.view = view;
+        statement.checked_sql = self.gateway.is_some().then(|| m.query.clone());
         self.statements.insert(name, Arc::new(statement));
         out.parse_complete();
         Ok(())
@@ -462,6 +466,9 @@ impl Extended {
         portal.bind_parameters(&prepared)?;
         // A workspace's writes run under the gateway's fence (in the implicit transaction
         // opened above, or the client's block).
+        if let (Some(gateway), Some(sql)) = (&gateway, &statement.checked_sql) {
+            gateway.revalidate(conn, sql, prepared.param_count())?;
+        }
         gated::before_running(gateway.as_deref(), conn, statement.kind)?;
         let result = prepared.execute_streaming()?;
         gated::after_running(gateway.as_deref(), conn, statement.view.as_deref())?;

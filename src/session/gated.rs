@@ -54,6 +54,14 @@ impl Extended {
         after_running(self.gateway(), conn, view)
     }
 
+    /// Open a transaction that is fenced from its start (one round trip to DuckDB for both).
+    pub(super) fn begin_fenced(&self, conn: &Connection) -> Result<(), Stop> {
+        match self.gateway() {
+            Some(gateway) => Ok(gateway.begin_fenced(conn)?),
+            None => Ok(conn.execute("BEGIN TRANSACTION")?),
+        }
+    }
+
     /// Does a statement of this kind need a transaction of its own to run under the fence?
     pub(super) fn needs_fenced_transaction(&self, kind: StatementKind) -> bool {
         self.gateway.is_some() && writes(kind)
@@ -74,7 +82,11 @@ fn writes(kind: StatementKind) -> bool {
 
 /// Before a statement of `kind` runs inside the open transaction: a workspace session's writes
 /// go only to its workspace.
-pub(super) fn before_running(gateway: Option<&Gateway>, conn: &Connection, kind: StatementKind) -> Result<(), Stop> {
+pub(super) fn before_running(
+    gateway: Option<&Gateway>,
+    conn: &Connection,
+    kind: StatementKind,
+) -> Result<(), Stop> {
     match gateway {
         Some(gateway) if writes(kind) => Ok(gateway.fence(conn)?),
         _ => Ok(()),
@@ -83,7 +95,11 @@ pub(super) fn before_running(gateway: Option<&Gateway>, conn: &Connection, kind:
 
 /// After a statement ran, before its transaction ends: a view it created reads only what the
 /// workspace may read.
-pub(super) fn after_running(gateway: Option<&Gateway>, conn: &Connection, view: Option<&str>) -> Result<(), Stop> {
+pub(super) fn after_running(
+    gateway: Option<&Gateway>,
+    conn: &Connection,
+    view: Option<&str>,
+) -> Result<(), Stop> {
     match (gateway, view) {
         (Some(gateway), Some(view)) => Ok(gateway.check_view(conn, view)?),
         _ => Ok(()),

@@ -29,6 +29,9 @@ pub struct Statement {
     pub(super) own: Option<Own>,
     /// The view it creates, which a workspace's gateway checks once it exists.
     pub(super) view: Option<String>,
+    /// In a workspace session, the text the gateway checked, to check again before an Execute
+    /// if the workspace's definitions changed since.
+    pub(super) checked_sql: Option<String>,
 }
 
 /// Statements the session answers itself.
@@ -60,6 +63,7 @@ impl Statement {
                 columns: None,
                 own: None,
                 view: None,
+                checked_sql: None,
             });
         };
         let shared = Arc::clone(&prepared);
@@ -86,6 +90,7 @@ impl Statement {
             columns,
             own: None,
             view: None,
+            checked_sql: None,
         })
     }
 
@@ -104,6 +109,7 @@ impl Statement {
             columns: Some(columns),
             own: None,
             view: None,
+            checked_sql: None,
         }
     }
 

@@ -579,3 +579,30 @@ def test_a_legitimate_analyst_workload_passes(server):
         with pytest.raises(psycopg.Error) as e:
             c.execute("INSERT INTO in_c_sales.orders VALUES ('x', 1)")
         assert e.value.sqlstate == "25006"
+
+
+def test_a_table_the_owner_turns_into_a_view_is_checked_again(server):
+    """The gateway may skip the plan for a query over the workspace's own base tables; when the
+    owner replaces one with a view that reads elsewhere, the session looks again (within a
+    second) and the view's plan is checked."""
+    import time
+
+    user, pw = server.users["a"]
+    server.sql("CREATE TABLE ws_a.main.swapped AS SELECT 1 AS s")
+    server.sql("CREATE VIEW ws_a.main.redefined AS SELECT x AS s FROM ws_a.main.t")
+    with connect(server, user, pw, "ws_a") as c:
+        # Kept by the session: the simple protocol's statement cache, a prepared statement.
+        assert c.execute("SELECT * FROM swapped").fetchall() == [(1,)]
+        assert c.execute("SELECT s FROM swapped WHERE s = %s", (1,), prepare=True).fetchall() == [(1,)]
+        assert len(c.execute("SELECT * FROM redefined").fetchall()) == 3
+        assert len(c.execute("SELECT s FROM redefined WHERE s >= %s", (0,), prepare=True).fetchall()) == 3
+        server.sql("DROP TABLE ws_a.main.swapped")
+        server.sql("CREATE VIEW ws_a.main.swapped AS SELECT s FROM ws_b.main.secret")
+        server.sql("CREATE OR REPLACE VIEW ws_a.main.redefined AS SELECT s FROM ws_b.main.secret")
+        time.sleep(1.2)
+        assert_refused(c, "SELECT * FROM swapped")
+        assert_refused(c, "SELECT s FROM swapped WHERE s = %s", ("x",), prepare=True)
+        assert_refused(c, "SELECT * FROM redefined")
+        assert_refused(c, "SELECT s FROM redefined WHERE s >= %s", ("",), prepare=True)
+    server.sql("DROP VIEW ws_a.main.swapped")
+    server.sql("DROP VIEW ws_a.main.redefined")
