@@ -14,8 +14,10 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 import psycopg
@@ -43,14 +45,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--queries", type=int, default=300)
     args = ap.parse_args()
-    h = Host(start_args="0, password := 'pw'")
+    # A host database in a temporary folder: the workspace's file goes beside it.
+    workdir = tempfile.mkdtemp(prefix="pgwire-isolation-bench-")
+    h = Host(database=os.path.join(workdir, "host.duckdb"), start_args="0, password := 'pw'")
     try:
         h.sql("SELECT * FROM pgwire_create_workspace('bench_ws')")
         [[user, password]] = h.sql("SELECT name, password FROM pgwire_create_user(workspace := 'bench_ws')")
-        for catalog in ("memory", "bench_ws"):
-            h.sql(f"CREATE OR REPLACE TABLE {catalog}.main.t AS SELECT range AS x FROM range(1000)")
-            h.sql(f"CREATE OR REPLACE TABLE {catalog}.main.log (x BIGINT)")
-        owner = psycopg.connect(h.dsn(dbname="memory"), autocommit=True)
+        for catalog in ("host", "bench_ws"):
+            h.sql(f"CREATE TABLE {catalog}.main.t AS SELECT range AS x FROM range(1000)")
+            h.sql(f"CREATE TABLE {catalog}.main.log (x BIGINT)")
+        owner = psycopg.connect(h.dsn(dbname="host"), autocommit=True)
         workspace = psycopg.connect(
             f"host=127.0.0.1 port={h.port} user={user} password={password} dbname=bench_ws", autocommit=True
         )
@@ -78,6 +82,7 @@ def main():
         }
     finally:
         h.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     out = os.path.join(HERE, "results")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "isolation.json"), "w") as f:
