@@ -59,12 +59,17 @@ fn is(name: &str, list: &[&str]) -> bool {
     list.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// Is this one of the table functions a workspace may call?
+pub fn is_allowed_table_function(name: &str) -> bool {
+    is(name, &TABLE_FUNCTIONS)
+}
+
 /// Judge a table function in FROM.
 pub fn table_function(scope: &Scope, call: &Call<'_>) -> Result<(), PgError> {
     qualifier(scope, call)?;
     // The workspace's own table macros are checked where they expand (in the plan), and
     // were checked when they were created.
-    if is(call.name, &TABLE_FUNCTIONS) || scope.is_own_table_macro(call.name) {
+    if is_allowed_table_function(call.name) || scope.is_own_table_macro(call.name) {
         return Ok(());
     }
     Err(refused(format!("function {}", call.name)))

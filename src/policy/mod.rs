@@ -270,6 +270,15 @@ impl Gateway {
         if matches!(class, Class::Define { .. } | Class::Comment) {
             self.shared.snapshots.invalidate(&self.scope.catalog);
         }
+        // A macro shadows the built-in function of its name (measured), which would make a
+        // call the gateway takes for the built-in expand into the macro's body.
+        if let Some(name) = reading.as_ref().and_then(|r| r.defines_macro.as_deref()) {
+            if self.builtins.contains(&name.to_ascii_lowercase()) || calls::is_allowed_table_function(name) {
+                return Err(refused(format!(
+                    "creating macro {name}: it would hide the built-in function"
+                )));
+            }
+        }
         self.check_reads(conn, sql, &class, reading.as_ref(), prepared.param_count())?;
         self.remember(sql, reading.as_ref(), fingerprint);
         Ok(Checked {
@@ -363,46 +372,57 @@ impl Gateway {
         Ok(())
     }
 
-    /// Step 1: what the statement names, before DuckDB binds any of it. sqlparser reads most
-    /// statements in microseconds; a query it cannot read goes to DuckDB's own parser (which
-    /// costs a statement), and then always to the plan check.
+    /// Step 1: what the statement names, before DuckDB binds any of it. A query is read by
+    /// DuckDB's own parser (json_serialize_sql), so that what the gateway reads is what DuckDB
+    /// will run; other statements by sqlparser, and then always planned.
     fn before_binding(&self, conn: &Connection, sql: &str) -> Result<(Class, Option<Reading>), PgError> {
         let parsed = sql_ast::parse(sql);
-        if let Some(statement) = parsed.as_ref().filter(|s| sql_ast::classify(s).is_some()) {
-            let (class, reading) = sql_ast::check_parsed(&self.scope, statement)?;
-            return Ok((class, Some(reading)));
+        let class = parsed.as_ref().and_then(sql_ast::classify);
+        match (&parsed, class) {
+            // Not a query: sqlparser's reading, checked; the plan will decide what it reads.
+            (Some(statement), Some(class)) if class != Class::Query => {
+                let (class, reading) = sql_ast::check_parsed(&self.scope, statement)?;
+                Ok((class, Some(reading)))
+            }
+            // A query (or DuckDB-only syntax sqlparser cannot read): DuckDB's own syntax tree.
+            (_, None) | (_, Some(Class::Query)) => {
+                let serialized = self.serialize(conn, sql)?;
+                if let Some(reading) = duckdb_ast::check(&self.scope, &serialized)? {
+                    return Ok((Class::Query, Some(reading)));
+                }
+                Err(match parsed {
+                    Some(statement) => sql_ast::check_parsed(&self.scope, &statement)
+                        .err()
+                        .unwrap_or_else(|| refused("this statement".into())),
+                    None => refused("this statement".to_string()),
+                })
+            }
+            _ => Err(refused("this statement".to_string())),
         }
-        // DuckDB-only queries (FROM first, PIVOT, SUMMARIZE, ...).
-        let serialized = self.serialize(conn, sql)?;
-        if duckdb_ast::check(&self.scope, &serialized)? {
-            return Ok((Class::Query, None));
-        }
-        Err(match parsed {
-            Some(statement) => sql_ast::check_parsed(&self.scope, &statement)
-                .err()
-                .unwrap_or_else(|| refused("this statement".into())),
-            None => refused("this statement".to_string()),
-        })
     }
 
     /// Must the plan be checked, or is it plain from the syntax that binding expands nothing:
-    /// every relation a base table of the workspace (or a CTE of the query), every call a
-    /// built-in function? A view or macro (the workspace's, a grant, the owner's) always goes
+    /// every relation a base table of the workspace, every call a built-in function, no CTE? A view or macro (the workspace's, a grant, the owner's) always goes
     /// to the plan.
     fn needs_plan(&self, conn: &Connection, reading: &Reading) -> Result<bool, PgError> {
-        if reading.opaque || !reading.functions.iter().all(|f| self.builtins.contains(f)) {
+        // A CTE's name is in scope only inside its query: the same name outside it is a table
+        // or view, and telling the two apart is the binder's job. CTEs go to the plan.
+        if !reading.authoritative
+            || reading.opaque
+            || !reading.ctes.is_empty()
+            || !reading.functions.iter().all(|f| self.builtins.contains(f))
+        {
             return Ok(true);
         }
         if reading.relations.is_empty() {
             return Ok(false);
         }
         let tables = self.snapshot(conn)?.tables;
-        let is_cte = |name: &str| reading.ctes.iter().any(|c| c.eq_ignore_ascii_case(name));
         let base = |schema: &str, table: &str| {
             tables.contains(&(schema.to_ascii_lowercase(), table.to_ascii_lowercase()))
         };
         let plain = reading.relations.iter().all(|parts| match parts.as_slice() {
-            [t] => is_cte(t) || base("main", t),
+            [t] => base("main", t),
             [first, t] if self.scope.is_own_catalog(first) => base("main", t),
             [schema, t] => self.scope.has_schema(schema) && base(schema, t),
             [catalog, schema, t] => self.scope.is_own_catalog(catalog) && base(schema, t),

@@ -47,6 +47,11 @@ pub struct Reading {
     pub functions: Vec<String>,
     /// Something a plan must look at: a qualified call, a table function that may be a macro.
     pub opaque: bool,
+    /// Read by DuckDB's own parser: only then may the plan be skipped (sqlparser may read a
+    /// text differently from DuckDB, which would hide a relation).
+    pub authoritative: bool,
+    /// The macro a CREATE MACRO defines, unqualified.
+    pub defines_macro: Option<String>,
 }
 
 /// Parse `sql`; `None` when sqlparser cannot read it.
@@ -71,6 +76,9 @@ pub fn check_parsed(scope: &Scope, statement: &Statement) -> Result<(Class, Read
     };
     if let ControlFlow::Break(e) = statement.visit(&mut walker) {
         return Err(e);
+    }
+    if let Statement::CreateMacro { name, .. } = statement {
+        walker.reading.defines_macro = parts(name).and_then(|p| p.last().cloned());
     }
     Ok((class, walker.reading))
 }

@@ -140,6 +140,9 @@ VIA_QUERIES = [
     "SELECT count(*) FROM trojan",
     "SELECT * FROM ws_a.main.trojan",
     "SELECT * FROM trojan_macro()",
+    "SELECT * FROM (WITH trojan AS (SELECT 1 AS s) SELECT * FROM trojan) a, trojan",
+    "WITH t AS (SELECT 1) SELECT * FROM (SELECT * FROM trojan) x",
+    "SELECT * FROM t WHERE x IN (WITH trojan AS (SELECT 1) SELECT 1) AND EXISTS (SELECT * FROM trojan)",
     "SELECT * FROM shared.cross_view",
     "SELECT * FROM t, shared.cross_view",
     "PIVOT ws_b.secret ON s USING count(*)",
@@ -209,6 +212,9 @@ DEFINITIONS = [
     "CREATE MACRO lure() AS TABLE SELECT * FROM read_text('/etc/passwd')",
     "CREATE TEMP MACRO lure() AS nextval('ws_b.seq')",
     "CREATE TABLE planted (x INTEGER DEFAULT nextval('ws_b.seq'))",
+    "CREATE MACRO lower(x) AS (SELECT max(s) FROM trojan)",
+    "CREATE OR REPLACE MACRO upper(x) AS 'shadowed'",
+    "CREATE TEMP MACRO range(n) AS TABLE SELECT * FROM trojan",
 ]
 
 FILES_AND_FUNCTIONS = [
