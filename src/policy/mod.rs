@@ -32,6 +32,7 @@ mod sql_ast;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::db::{Connection, Prepared, StatementKind};
 use crate::error::{sqlstate, PgError};
@@ -138,6 +139,8 @@ pub struct Gateway {
     verified: Mutex<HashMap<String, u64>>,
     /// `SELECT json_serialize_sql(?)`, prepared once for the session.
     serializer: Mutex<Option<Prepared>>,
+    /// When the workspace's table macros were last listed.
+    macros_listed: Mutex<Option<Instant>>,
 }
 
 /// Verdicts a session remembers (its statement cache keeps 64 statements).
@@ -162,6 +165,7 @@ impl Gateway {
             shared,
             verified: Mutex::new(HashMap::new()),
             serializer: Mutex::new(None),
+            macros_listed: Mutex::new(None),
         };
         gateway.reload_schemas(conn)?;
         gateway.reload_sources()?;
@@ -182,19 +186,31 @@ impl Gateway {
         )?;
         self.scope
             .set_schemas(rows.into_iter().filter_map(|mut r| r.remove(0)).collect());
-        // A macro named like a built-in table function is not taken for the workspace's own:
-        // DuckDB might bind the built-in.
+        Ok(())
+    }
+
+    /// The workspace's table macros (calls to them pass step 1; the plan checks what they
+    /// expand into). Listing them takes `duckdb_functions()`, tens of milliseconds: done only
+    /// when a call to an unknown table function is about to be refused, at most once a second.
+    fn reload_table_macros(&self, conn: &Connection) -> Result<(), PgError> {
+        let mut listed = self.macros_listed.lock().unwrap_or_else(|e| e.into_inner());
+        if listed.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return Ok(());
+        }
+        // One named like a built-in is not taken for the workspace's own: DuckDB might bind
+        // the built-in.
         let macros = query_rows(
             conn,
             &format!(
-                "SELECT function_name FROM duckdb_functions() WHERE database_name IN ({}, 'temp')
-                 AND function_type = 'table_macro' AND function_name NOT IN
-                 (SELECT function_name FROM duckdb_functions() WHERE database_name = 'system')",
+                "SELECT function_name FROM duckdb_functions() GROUP BY function_name
+                 HAVING bool_or(database_name IN ({}, 'temp') AND function_type = 'table_macro')
+                 AND NOT bool_or(database_name = 'system')",
                 quote_literal(&self.scope.catalog)
             ),
         )?;
         self.scope
             .set_table_macros(macros.into_iter().filter_map(|mut r| r.remove(0)).collect());
+        *listed = Some(Instant::now());
         Ok(())
     }
 
@@ -340,9 +356,12 @@ impl Gateway {
     fn classify(&self, conn: &Connection, sql: &str) -> Result<(Class, Option<Reading>), PgError> {
         match self.before_binding(conn, sql) {
             Err(e) if e.code == sqlstate::INSUFFICIENT_PRIVILEGE => {
-                // A schema created since we looked (by this or another session of the
-                // workspace) is not outside it: look again once before refusing.
+                // A schema (or table macro) created since we looked, by this or another
+                // session of the workspace, is not outside it: look again once before refusing.
                 self.reload_schemas(conn)?;
+                if e.message.starts_with("permission denied for function") {
+                    self.reload_table_macros(conn)?;
+                }
                 self.before_binding(conn, sql)
             }
             other => other,
