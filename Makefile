@@ -13,7 +13,7 @@ DUCKDB_CLI := $(VENV)/bin/duckdb
 # The versions we build for and test against (see DESIGN.md).
 PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest
 
-.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick exit-soak tls-cert
+.PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick bench-isolation exit-soak tls-cert
 
 all: release
 
@@ -89,6 +89,10 @@ bench: release
 bench-quick: release
 	bench/prepare.sh
 	$(VENV)/bin/python bench/run.py --quick
+
+# What the isolation gateway costs a workspace session against an owner's (bench/isolation.py).
+bench-isolation: release
+	$(VENV)/bin/python bench/isolation.py
 
 clean:
 	rm -rf build target

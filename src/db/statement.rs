@@ -307,6 +307,19 @@ impl Prepared {
         }
     }
 
+    /// Execute to the end and return the whole (materialized) result: for small internal
+    /// queries, where streaming's pending-result round trips cost more than the rows.
+    pub fn execute(&self) -> Result<QueryResult, DbError> {
+        let mut result = QueryResult::empty(Arc::clone(&self._conn));
+        let _entered = gate::enter()?;
+        // SAFETY: live prepared statement; `result` is destroyed by QueryResult even on failure.
+        let state = unsafe { ffi::duckdb_execute_prepared(self.raw, result.raw_mut()) };
+        if state != ffi::duckdb_state_DuckDBSuccess {
+            return Err(result.error());
+        }
+        Ok(result)
+    }
+
     /// Execute and return a result that is fetched chunk by chunk as the client reads it.
     pub fn execute_streaming(&self) -> Result<QueryResult, DbError> {
         let mut pending: ffi::duckdb_pending_result = ptr::null_mut();

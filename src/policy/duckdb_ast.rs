@@ -87,8 +87,13 @@ fn walk(scope: &Scope, node: &Value, reading: &mut Reading) -> Result<(), PgErro
             }
             // Only these kinds of FROM item are plain enough to skip the plan; any other
             // (SHOW, DESCRIBE, PIVOT, ...) binds into something the syntax does not show.
-            for key in ["from_table", "left", "right"] {
-                if let Some(item) = node.get(key).filter(|v| v.is_object()) {
+            let items: &[&str] = if text(node, "type") == "JOIN" {
+                &["left", "right"]
+            } else {
+                &["from_table"]
+            };
+            for key in items {
+                if let Some(item) = node.get(*key).filter(|v| v.is_object()) {
                     if !PLAIN_FROM_ITEMS.contains(&text(item, "type")) {
                         reading.opaque = true;
                     }

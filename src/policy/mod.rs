@@ -373,29 +373,20 @@ impl Gateway {
     /// DuckDB's own parser (json_serialize_sql), so that what the gateway reads is what DuckDB
     /// will run; other statements by sqlparser, and then always planned.
     fn before_binding(&self, conn: &Connection, sql: &str) -> Result<(Class, Option<Reading>), PgError> {
-        let parsed = sql_ast::parse(sql);
-        let class = parsed.as_ref().and_then(sql_ast::classify);
-        match (&parsed, class) {
-            // Not a query: sqlparser's reading, checked; the plan will decide what it reads.
-            (Some(statement), Some(class)) if class != Class::Query => {
-                let (class, reading) = sql_ast::check_parsed(&self.scope, statement)?;
-                Ok((class, Some(reading)))
-            }
-            // A query (or DuckDB-only syntax sqlparser cannot read): DuckDB's own syntax tree.
-            (_, None) | (_, Some(Class::Query)) => {
-                let serialized = self.serialize(conn, sql)?;
-                if let Some(reading) = duckdb_ast::check(&self.scope, &serialized)? {
-                    return Ok((Class::Query, Some(reading)));
-                }
-                Err(match parsed {
-                    Some(statement) => sql_ast::check_parsed(&self.scope, &statement)
-                        .err()
-                        .unwrap_or_else(|| refused("this statement".into())),
-                    None => refused("this statement".to_string()),
-                })
-            }
-            _ => Err(refused("this statement".to_string())),
+        // What DuckDB serializes as a query is a query, whatever its first word.
+        let serialized = self.serialize(conn, sql)?;
+        if let Some(reading) = duckdb_ast::check(&self.scope, &serialized)? {
+            return Ok((Class::Query, Some(reading)));
         }
+        // Anything else: sqlparser's reading, checked; the plan decides what it reads, and
+        // DuckDB's statement type must agree with sqlparser's after preparing.
+        let statement = sql_ast::parse(sql).ok_or_else(|| refused("this statement".to_string()))?;
+        let (class, reading) = sql_ast::check_parsed(&self.scope, &statement)?;
+        if class == Class::Query {
+            // sqlparser took for a query what DuckDB does not serialize as one.
+            return Err(refused("this statement".to_string()));
+        }
+        Ok((class, Some(reading)))
     }
 
     fn serialize(&self, conn: &Connection, sql: &str) -> Result<String, PgError> {
@@ -407,7 +398,7 @@ impl Gateway {
             .as_ref()
             .ok_or_else(|| refused("this statement".to_string()))?;
         prepared.bind_text(0, sql)?;
-        let rows = rows_of(prepared.execute_streaming()?)?;
+        let rows = rows_of(prepared.execute()?)?;
         rows.into_iter()
             .next()
             .and_then(|mut r| r.remove(0))

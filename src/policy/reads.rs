@@ -73,7 +73,7 @@ impl Gateway {
         for i in 0..params {
             explain.bind_null(i)?;
         }
-        let rows = rows_of(explain.execute_streaming().map_err(|e| self.sanitize(e.into()))?)?;
+        let rows = rows_of(explain.execute().map_err(|e| self.sanitize(e.into()))?)?;
         let logical = rows
             .into_iter()
             .find(|r| r.first().and_then(|k| k.as_deref()) == Some("logical_plan"))
