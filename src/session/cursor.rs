@@ -328,8 +328,10 @@ impl Extended {
                 self.close_open_results(None);
                 let mut declare = declare.clone();
                 let sql = self.declare_source(&mut declare);
-                let prepared = conn
-                    .prepare(&sql)?
+                // A workspace session's cursor query passes its gateway like any statement.
+                let prepared = self
+                    .prepare_client(conn, &sql)?
+                    .prepared
                     .ok_or_else(|| Stop::Failed(syntax("DECLARE CURSOR needs a query")))?;
                 self.open_cursor(conn, &declare, &prepared, txn, out)
             }

@@ -289,6 +289,21 @@ FILES_AND_FUNCTIONS = [
     "SELECT pg_get_viewdef('ws_b.secret_view')",
 ]
 
+LEXICAL = [
+    "SELECT $$x$$ AS a, * FROM ws_b.secret",
+    "SELECT E'\\'' AS a, * FROM ws_b.secret",
+    "SELECT 'a'';' AS a, * FROM ws_b.secret",
+    'SELECT * FROM "ws_b"."secret" --',
+    "SELECT * FROM\tws_b\n.\nsecret",
+    "INSERT INTO t SELECT $$ $$::INTEGER UNION SELECT n FROM ws_b.secret",
+    "(SELECT * FROM ws_b.secret)",
+    "((SELECT 1) UNION (SELECT n FROM ws_b.secret))",
+    "SELECT * FROM t, ws_b.secret AS t2 WHERE t2.n = 1",
+    "SELECT * FROM t AS \"ws_b.secret\", ws_b.secret",
+    "DECLARE c CURSOR WITH HOLD FOR SELECT * FROM ws_b.secret",
+    "DECLARE c CURSOR WITH HOLD FOR SELECT s FROM trojan",
+]
+
 STATEMENTS = [
     "ATTACH ':memory:' AS planted",
     "ATTACH 'host.duckdb' AS again (READ_ONLY)",
@@ -368,7 +383,7 @@ def assert_refused(c, sql, params=None, codes=("42501", "25006"), prepare=None):
     control(c)
 
 
-ATTEMPTS = DIRECT + VIA_QUERIES + DML + DEFINITIONS + FILES_AND_FUNCTIONS + STATEMENTS
+ATTEMPTS = DIRECT + VIA_QUERIES + DML + DEFINITIONS + FILES_AND_FUNCTIONS + LEXICAL + STATEMENTS
 
 
 def test_there_are_enough_attempts():
@@ -411,6 +426,64 @@ def test_each_statement_of_a_multi_statement_query_is_checked(analyst):
     # The refused statement took its implicit transaction with it.
     assert analyst.execute("SELECT count(*) FROM t WHERE x = 100").fetchone() == (0,)
     assert_refused(analyst, "SELECT 1; SELECT * FROM ws_b.secret; SELECT 2")
+
+
+def test_nested_comments_hide_nothing(analyst):
+    """DuckDB nests block comments, as PostgreSQL does: what looks like a subquery after an
+    inner `*/` is still comment. Whatever runs, nothing of ws_b comes back."""
+    analyst.execute("CREATE TEMP TABLE sink (x INTEGER)")
+    rows = analyst.execute("SELECT 1 /* /* */ , (SELECT s FROM ws_b.secret) -- */").fetchall()
+    assert rows == [(1,)]
+    analyst.execute("INSERT INTO sink SELECT 1 /* /* */ UNION SELECT n FROM ws_b.secret -- */")
+    assert analyst.execute("SELECT * FROM sink").fetchall() == [(1,)]
+    analyst.execute("DROP TABLE sink")
+    control(analyst)
+
+
+def test_cursors_in_a_transaction_are_checked(analyst):
+    for sql in ["DECLARE c CURSOR FOR SELECT * FROM ws_b.secret", "DECLARE c BINARY CURSOR FOR SELECT * FROM trojan"]:
+        analyst.execute("BEGIN")
+        with pytest.raises(psycopg.Error) as e:
+            analyst.execute(sql)
+        assert e.value.sqlstate == "42501" and SECRET not in str(e.value)
+        analyst.execute("ROLLBACK")
+    with analyst.cursor(name="server_side") as named:  # DECLARE through psycopg, inside BEGIN
+        with pytest.raises(psycopg.Error) as e:
+            analyst.execute("BEGIN")
+            named.execute("SELECT * FROM ws_b.secret")
+            named.fetchall()
+        assert e.value.sqlstate == "42501"
+    analyst.execute("ROLLBACK")
+    control(analyst)
+
+
+def test_a_parse_of_several_statements_is_refused(analyst):
+    with pytest.raises(psycopg.Error) as e:
+        analyst.execute("SELECT %s; SELECT * FROM ws_b.secret", (1,))
+    assert e.value.sqlstate in ("42501", "42601") and SECRET not in str(e.value)
+    control(analyst)
+
+
+def test_asyncpg_prepared_statements_are_refused_too(server):
+    import asyncio
+
+    import asyncpg
+
+    user, pw = server.users["a"]
+
+    async def run():
+        conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user=user, password=pw, database="ws_a")
+        try:
+            for sql in ["SELECT * FROM ws_b.secret WHERE n = $1", "SELECT s FROM trojan WHERE $1::int = 1"]:
+                with pytest.raises(asyncpg.PostgresError) as e:
+                    stmt = await conn.prepare(sql)
+                    await stmt.fetch(1)
+                assert e.value.sqlstate == "42501", (sql, e.value.sqlstate)
+            assert await conn.fetchval("SELECT count(*) FROM t WHERE x >= $1", 0) == 3
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 def test_copy_through_stdin_and_stdout_of_other_catalogs(analyst):
