@@ -112,9 +112,13 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     let catalog = login.catalog.clone();
     // A workspace session's statements pass its isolation gateway; an owner's do not.
     let gateway_for = login.workspace.clone().map(|w| (w, Arc::clone(&ctx)));
-    let (conn, used, gateway) = match run_blocking(move || {
-        let _ = conn.execute(&set_zone);
-        let _ = conn.execute(&set_timeout);
+    let (conn, used, gateway, applied) = match run_blocking(move || {
+        // What DuckDB does not have (max_execution_time before 2.0, TimeZone without ICU) is
+        // not set, and so not reset either: a failing RESET would retire the connection.
+        let applied = (
+            conn.execute(&set_zone).is_ok(),
+            conn.execute(&set_timeout).is_ok(),
+        );
         // A workspace's session never goes without its memory cap: failing that fails the login.
         let used = use_catalog.map(|sql| {
             conn.execute(&sql).map_err(|_| {
@@ -155,7 +159,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
             ))),
             _ => None,
         };
-        (conn, used, gateway)
+        (conn, used, gateway, applied)
     })
     .await
     {
@@ -166,8 +170,12 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         }
     };
     let mut leftovers = Leftovers::default();
-    leftovers.setting("TimeZone");
-    leftovers.setting("max_execution_time");
+    if applied.0 {
+        leftovers.setting("TimeZone");
+    }
+    if applied.1 {
+        leftovers.setting("max_execution_time");
+    }
     if login.memory_limit.is_some() {
         leftovers.setting("operator_memory_limit");
     }

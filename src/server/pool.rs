@@ -17,8 +17,24 @@ use crate::session::leftovers::Leftovers;
 struct Baseline {
     /// `duckdb_settings()` rows with LOCAL scope, sorted by name.
     local_settings: Vec<(String, Option<String>)>,
+    /// Every setting's value as a fresh connection sees it.
+    values: std::collections::HashMap<String, Option<String>>,
     catalog: String,
     schema: String,
+}
+
+impl Baseline {
+    /// Are these LOCAL settings those of a fresh connection? DuckDB 1.5 keeps a setting LOCAL
+    /// after RESET (TimeZone, with the value a fresh connection has): that counts as fresh.
+    fn settings_fresh(&self, now: &[(String, Option<String>)]) -> bool {
+        let kept = self.local_settings.iter().all(|s| now.contains(s));
+        let added = now.iter().all(|(name, value)| {
+            self.local_settings.iter().any(|(n, v)| n == name && v == value)
+                || (!self.local_settings.iter().any(|(n, _)| n == name)
+                    && self.values.get(name) == Some(value))
+        });
+        kept && added
+    }
 }
 
 pub struct Pool {
@@ -51,6 +67,12 @@ impl Pool {
         }
         let probe = db.connect()?;
         let local_settings = rows_to_pairs(query_rows(&probe, LOCAL_SETTINGS_SQL)?);
+        let values = rows_to_pairs(query_rows(
+            &probe,
+            "SELECT name, value::VARCHAR FROM duckdb_settings()",
+        )?)
+        .into_iter()
+        .collect();
         let current = query_rows(&probe, "SELECT current_database(), current_schema()")?;
         let (catalog, schema) = match current.as_slice() {
             [row] => (
@@ -63,6 +85,7 @@ impl Pool {
             idle: Mutex::new(idle),
             baseline: Baseline {
                 local_settings,
+                values,
                 catalog,
                 schema,
             },
@@ -81,7 +104,7 @@ impl Pool {
     /// clean. Runs DuckDB statements: call it off the I/O threads.
     pub fn release(&self, conn: Connection, leftovers: &Leftovers) {
         if self.closed.load(Ordering::SeqCst) {
-            self.retired.fetch_add(1, Ordering::Relaxed);
+            self.retired.fetch_add(1, Ordering::SeqCst);
             return drop(conn);
         }
         let restored = match leftovers.only_settings() {
@@ -108,7 +131,7 @@ impl Pool {
         match restored {
             Ok(true) => self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn),
             Ok(false) | Err(_) => {
-                self.retired.fetch_add(1, Ordering::Relaxed);
+                self.retired.fetch_add(1, Ordering::SeqCst);
                 drop(conn);
             }
         }
@@ -123,7 +146,7 @@ impl Pool {
     }
 
     pub fn retired(&self) -> usize {
-        self.retired.load(Ordering::Relaxed)
+        self.retired.load(Ordering::SeqCst)
     }
 
     /// Disconnect every idle connection (the host is closing the database).
@@ -228,6 +251,6 @@ impl Pool {
                 && row[1].as_deref() == Some(self.baseline.catalog.as_str())
                 && row[2].as_deref() == Some(self.baseline.schema.as_str()));
         let settings = rows_to_pairs(query_rows(conn, LOCAL_SETTINGS_SQL)?);
-        Ok(clean && settings == self.baseline.local_settings)
+        Ok(clean && self.baseline.settings_fresh(&settings))
     }
 }

@@ -31,12 +31,14 @@ pub fn start_watchdog(instance: &Arc<Instance>, conn: Connection, extra_own: usi
     std::thread::Builder::new()
         .name("pgwire-watchdog".into())
         .spawn(move || {
+            // Seen alone twice in a row before letting go: one look could fall between a
+            // count and a connection's retirement.
+            let mut alone = 0;
             loop {
                 std::thread::sleep(poll);
                 let Some(instance) = weak.upgrade() else {
                     return;
                 };
-                let ours = instance.pool.opened() - instance.pool.retired() + extra_own;
                 let count = query_rows(&conn, "SELECT count FROM duckdb_connection_count()")
                     .ok()
                     .and_then(|rows| {
@@ -44,10 +46,20 @@ pub fn start_watchdog(instance: &Arc<Instance>, conn: Connection, extra_own: usi
                             .and_then(|r| r[0].as_deref())
                             .and_then(|v| v.parse::<usize>().ok())
                     });
+                // Counted after the instance's count: a connection retired meanwhile makes
+                // `ours` smaller, never the other way round.
+                let ours = instance.pool.opened() - instance.pool.retired() + extra_own;
                 match count {
-                    Some(n) if n > ours => continue,
+                    Some(n) if n > ours => {
+                        alone = 0;
+                        continue;
+                    }
                     // At process exit nothing is released: everything is leaked (see `db::gate`).
                     None if crate::db::exiting() => return,
+                    _ if alone == 0 => {
+                        alone = 1;
+                        continue;
+                    }
                     // Only our connections are left (or the instance no longer answers).
                     _ => {
                         instance.close();

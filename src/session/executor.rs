@@ -401,8 +401,16 @@ pub(super) fn apply_setting(
 ) -> Result<(), Stop> {
     let effects = settings.apply(command)?;
     for (name, sql) in &effects.duckdb {
-        leftovers.setting(name);
-        conn.execute(sql)?;
+        match conn.execute(sql) {
+            Ok(()) => leftovers.setting(name),
+            // DuckDB before 2.0 has no statement timeout: say so rather than fail the SET
+            // that drivers send on their own (JDBC's setQueryTimeout, ...).
+            Err(_) if *name == "max_execution_time" => out.warning(
+                "01000",
+                "statement_timeout is kept but not enforced: this DuckDB has no max_execution_time (2.0 has)",
+            ),
+            Err(e) => return Err(e.into()),
+        }
     }
     for (name, value) in &effects.report {
         out.parameter_status(name, value);

@@ -1,5 +1,7 @@
 """A session's connection goes back to the pool only after a verified reset: nothing one session
 leaves is visible to the next session on the same DuckDB connection."""
+import time
+
 import psycopg
 import pytest
 
@@ -109,3 +111,33 @@ def test_second_client_is_refused_while_the_only_connection_is_in_use(one_connec
         with pytest.raises(psycopg.OperationalError) as info:
             psycopg.connect(h.dsn(), connect_timeout=5)
         assert "too many clients" in str(info.value)
+
+
+def test_a_duckdb_cli_host_reuses_its_connections(tmp_path):
+    """DuckDB 1.5 (the CLI) has no max_execution_time and keeps TimeZone LOCAL after RESET:
+    neither may make the reset fail, or every session would retire its connection and the pool
+    would shrink to nothing."""
+    from conftest import CliHost
+
+    h = CliHost(str(tmp_path / "cli.duckdb"))
+    try:
+        h.sql("SELECT * FROM pgwire_create_workspace('ws_cli')")
+        [[user, pw]] = h.sql("SELECT name, password FROM pgwire_create_user(workspace := 'ws_cli')")
+        before = h.sql("SELECT count FROM duckdb_connection_count()")
+        for i in range(6):
+            with psycopg.connect(h.dsn(dbname="cli"), autocommit=True) as c:
+                c.execute("SET statement_timeout = '5s'")  # a warning on 1.5: not enforced
+                c.execute("SET TimeZone = 'Europe/Prague'")
+                c.execute(f"CREATE TEMP TABLE scratch{i} AS SELECT 1")
+            with psycopg.connect(
+                f"host=127.0.0.1 port={h.port} user={user} password={pw} dbname=ws_cli", autocommit=True
+            ) as c:
+                c.execute(f"CREATE TABLE IF NOT EXISTS t{i} AS SELECT 1")
+                c.execute("SELECT 1").fetchall()
+        time.sleep(0.3)
+        assert h.sql("SELECT count FROM duckdb_connection_count()") == before
+        with psycopg.connect(h.dsn(dbname="cli"), autocommit=True) as c:
+            assert c.execute("SELECT current_setting('TimeZone')").fetchone()[0] in ("UTC", "Etc/UTC")
+            assert c.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp'").fetchone() == (0,)
+    finally:
+        h.close()
