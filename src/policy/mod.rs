@@ -5,20 +5,22 @@
 //! DuckDB has no privileges and every catalog is visible to every connection, so the decision
 //! is ours, and it is made from DuckDB's own answers, failing closed at each step:
 //!
-//! 1. **Before binding** (binding `read_csv` already opens the file): DuckDB's parser splits the
-//!    text (one statement, or refused) and serializes a query's syntax tree
-//!    (`json_serialize_sql`); other statements are read by sqlparser. Every relation named must
-//!    be in the workspace (its catalog, one of its schemas, or `temp`), no name may look like a
+//! 1. **Before binding** (binding `read_csv` already opens the file): the first word must be
+//!    known, DuckDB's parser must see one statement, and reads it first (`json_serialize_sql`);
+//!    what it does not serialize as a query is read by sqlparser. Every relation named must be
+//!    in the workspace (its catalog, one of its schemas, or `temp`), no name may look like a
 //!    file, table functions come from a short allow-list, and the few scalar functions that
 //!    reach the instance are refused (`calls`). Only an allow-list of statement kinds passes.
-//! 2. **After binding**: DuckDB's statement type must be what step 1 took it for, and the
-//!    unoptimized logical plan (views and macros expanded, subqueries still there) may hold
+//! 2. **After binding** (`reads`): DuckDB's statement type must be what step 1 took it for, and
+//!    the unoptimized logical plan (views and macros expanded, subqueries still there) may hold
 //!    only known operators and scans of the workspace's own tables or its grants' sources
-//!    (`plan`).
+//!    (`plan`) — unless DuckDB's syntax tree shows binding has nothing to expand. A verdict is
+//!    kept for statements run again only while the workspace's definitions stay the same
+//!    (`snapshot`).
 //! 3. **While running**: a statement that writes runs in a transaction that has first written
-//!    the workspace (a no-op `CREATE SCHEMA IF NOT EXISTS`), and DuckDB refuses any transaction that writes to a second
-//!    database — so no write can land outside the workspace, whatever the checks above missed.
-//!    A view the workspace creates is planned once it exists and refused if it reads elsewhere.
+//!    the workspace (a no-op `CREATE SCHEMA IF NOT EXISTS`), and DuckDB refuses any transaction
+//!    that writes to a second database — so no write lands outside the workspace, whatever the
+//!    checks above missed. A view the workspace creates is planned once it exists.
 //!
 //! Errors shown to the workspace name only what its statement wrote; DuckDB's "did you mean"
 //! suggestions, which may name tables of other catalogs, are dropped.
@@ -284,9 +286,6 @@ impl Gateway {
         if !expected.contains(&kind) {
             return Err(refused("this statement".to_string()));
         }
-        if matches!(class, Class::Define { .. } | Class::Comment) {
-            self.shared.snapshots.invalidate(&self.scope.catalog);
-        }
         // A macro shadows the built-in function of its name (measured), which would make a
         // call the gateway takes for the built-in expand into the macro's body.
         if let Some(name) = reading.as_ref().and_then(|r| r.defines_macro.as_deref()) {
@@ -306,6 +305,12 @@ impl Gateway {
             },
             prepared: Some(prepared),
         })
+    }
+
+    /// A statement of the session changed definitions (it ran): the workspace's snapshot is
+    /// listed again before the next verdict relies on it.
+    pub fn definitions_changed(&self) {
+        self.shared.snapshots.invalidate(&self.scope.catalog);
     }
 
     /// Before a statement checked earlier runs again (from the statement cache, or a prepared

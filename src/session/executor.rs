@@ -255,10 +255,11 @@ fn run_client_statement(
     if txn != TxnState::Idle {
         ext.before_running(conn, prepared.kind())?;
         send_result(prepared, keywords, out)?;
-        return ext.after_running(conn, view);
+        return ext.after_running(conn, prepared.kind(), view);
     }
     ext.begin_fenced(conn)?;
-    let ran = send_result(prepared, keywords, out).and_then(|()| ext.after_running(conn, view));
+    let ran =
+        send_result(prepared, keywords, out).and_then(|()| ext.after_running(conn, prepared.kind(), view));
     match ran {
         Ok(()) => conn.execute("COMMIT").map_err(|e| {
             let _ = conn.execute("ROLLBACK");

@@ -471,7 +471,12 @@ impl Extended {
         }
         gated::before_running(gateway.as_deref(), conn, statement.kind)?;
         let result = prepared.execute_streaming()?;
-        gated::after_running(gateway.as_deref(), conn, statement.view.as_deref())?;
+        gated::after_running(
+            gateway.as_deref(),
+            conn,
+            statement.kind,
+            statement.view.as_deref(),
+        )?;
         after_success(control, txn);
         let formats = match (&statement.columns, described) {
             // The client was told "text" for what DuckDB could not type before binding (Describe

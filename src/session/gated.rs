@@ -50,8 +50,13 @@ impl Extended {
     }
 
     /// After a statement ran, before its transaction ends.
-    pub(super) fn after_running(&self, conn: &Connection, view: Option<&str>) -> Result<(), Stop> {
-        after_running(self.gateway(), conn, view)
+    pub(super) fn after_running(
+        &self,
+        conn: &Connection,
+        kind: StatementKind,
+        view: Option<&str>,
+    ) -> Result<(), Stop> {
+        after_running(self.gateway(), conn, kind, view)
     }
 
     /// Open a transaction that is fenced from its start (one round trip to DuckDB for both).
@@ -93,15 +98,23 @@ pub(super) fn before_running(
     }
 }
 
-/// After a statement ran, before its transaction ends: a view it created reads only what the
-/// workspace may read.
+/// After a statement ran, before its transaction ends: a statement that changed definitions
+/// makes the workspace's snapshot stale, and a view it created reads only what the workspace
+/// may read.
 pub(super) fn after_running(
     gateway: Option<&Gateway>,
     conn: &Connection,
+    kind: StatementKind,
     view: Option<&str>,
 ) -> Result<(), Stop> {
-    match (gateway, view) {
-        (Some(gateway), Some(view)) => Ok(gateway.check_view(conn, view)?),
-        _ => Ok(()),
+    let Some(gateway) = gateway else {
+        return Ok(());
+    };
+    if super::leftovers::may_leave_state(kind) {
+        gateway.definitions_changed();
+    }
+    match view {
+        Some(view) => Ok(gateway.check_view(conn, view)?),
+        None => Ok(()),
     }
 }
