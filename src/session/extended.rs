@@ -203,19 +203,22 @@ impl Extended {
                 .fetched_cursor()
                 .and_then(|name| self.cursor_columns(name));
             // DECLARE's query is prepared now, so that Bind can give it parameters.
+            let mut checked_sql = None;
             let prepared = match &mut command {
                 CursorCommand::Declare(declare) => {
                     self.close_open_results(None);
-                    {
-                        let source = self.declare_source(declare);
-                        self.prepare_client(conn, &source)?
-                            .prepared
-                            .map(|p| Arc::new(Mutex::new(p)))
-                    }
+                    let source = self.declare_source(declare);
+                    let prepared = self
+                        .prepare_client(conn, &source)?
+                        .prepared
+                        .map(|p| Arc::new(Mutex::new(p)));
+                    checked_sql = self.gateway.is_some().then_some(source);
+                    prepared
                 }
                 _ => None,
             };
             let mut statement = Statement::prepared(prepared, keywords, m.type_oids)?;
+            statement.checked_sql = checked_sql;
             // Never wrapped in an implicit transaction: DECLARE decides for itself.
             statement.kind = StatementKind::Select;
             statement.columns = columns;
@@ -532,6 +535,9 @@ impl Extended {
                 match (&command, &statement.prepared) {
                     (Own::Cursor(CursorCommand::Declare(declare)), Some(prepared)) => {
                         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
+                        if let (Some(gateway), Some(sql)) = (self.gateway(), &statement.checked_sql) {
+                            gateway.revalidate(conn, sql, prepared.param_count())?;
+                        }
                         self.portals[&name].bind_parameters(&prepared)?;
                         self.open_cursor(conn, declare, &prepared, *txn, out)?;
                     }

@@ -675,6 +675,10 @@ def test_a_table_the_owner_turns_into_a_view_is_checked_again(server):
         assert c.execute("SELECT s FROM swapped WHERE s = %s", (1,), prepare=True).fetchall() == [(1,)]
         assert len(c.execute("SELECT * FROM redefined").fetchall()) == 3
         assert len(c.execute("SELECT s FROM redefined WHERE s >= %s", (0,), prepare=True).fetchall()) == 3
+        declare = "DECLARE kept CURSOR WITH HOLD FOR SELECT * FROM swapped WHERE s IS NOT NULL OR %s"
+        c.execute(declare, (True,), prepare=True)
+        assert c.execute("FETCH ALL FROM kept").fetchall() == [(1,)]
+        c.execute("CLOSE kept")
         server.sql("DROP TABLE ws_a.main.swapped")
         server.sql("CREATE VIEW ws_a.main.swapped AS SELECT s FROM ws_b.main.secret")
         server.sql("CREATE OR REPLACE VIEW ws_a.main.redefined AS SELECT s FROM ws_b.main.secret")
@@ -683,5 +687,6 @@ def test_a_table_the_owner_turns_into_a_view_is_checked_again(server):
         assert_refused(c, "SELECT s FROM swapped WHERE s = %s", ("x",), prepare=True)
         assert_refused(c, "SELECT * FROM redefined")
         assert_refused(c, "SELECT s FROM redefined WHERE s >= %s", ("",), prepare=True)
+        assert_refused(c, declare, (True,), prepare=True)
     server.sql("DROP VIEW ws_a.main.swapped")
     server.sql("DROP VIEW ws_a.main.redefined")
