@@ -15,6 +15,7 @@ pub mod policy;
 pub mod protocol;
 pub mod server;
 pub mod session;
+pub mod sql_text;
 pub mod types;
 
 use std::sync::{Arc, OnceLock};

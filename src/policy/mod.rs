@@ -235,7 +235,7 @@ impl Gateway {
     pub fn prepare(&self, conn: &Connection, sql: &str) -> Result<Checked, PgError> {
         // Not even DuckDB's parser may see a statement that starts otherwise: parsing IMPORT
         // DATABASE already reads the files it names (measured on 1.5.6).
-        let first = crate::session::sql_text::leading_keywords(sql, 1);
+        let first = crate::sql_text::leading_keywords(sql, 1);
         match first.first() {
             Some(word) if LEADING_WORDS.contains(&word.as_str()) => {}
             Some(word) => return Err(refused(format!("{word} in a workspace"))),
@@ -502,7 +502,7 @@ impl Gateway {
 /// The statement an `EXPLAIN [ANALYZE] ...` explains; `None` for EXPLAIN with options in
 /// parentheses (DuckDB's are about output format, which the plan check has to control).
 fn explained_statement(sql: &str) -> Option<&str> {
-    let spans = crate::session::sql_text::keyword_spans(sql, 2);
+    let spans = crate::sql_text::keyword_spans(sql, 2);
     let (_, explain_end) = *spans.first()?;
     let mut rest = &sql[explain_end..];
     if let Some(&(start, end)) = spans.get(1) {

@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     fn kw(s: &str) -> Vec<String> {
-        crate::session::sql_text::leading_keywords(s, 8)
+        crate::sql_text::leading_keywords(s, 8)
     }
 
     #[test]

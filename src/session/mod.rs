@@ -10,7 +10,8 @@ pub mod leftovers;
 pub mod output;
 pub mod portal;
 pub mod settings;
-pub mod sql_text;
+// The lexer is shared with `policy`, which must not import `session`.
+pub use crate::sql_text;
 pub mod statement_cache;
 
 use pgwire_proto::messages::response::TransactionStatus;

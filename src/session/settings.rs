@@ -239,7 +239,7 @@ fn unquote(token: &str) -> String {
 /// Recognize a statement about one of our parameters; `None` for everything else.
 pub fn parse(sql: &str) -> Option<Command> {
     // Every statement passes here: look at its first word before tokenizing it whole.
-    let first = crate::session::sql_text::leading_keywords(sql, 1);
+    let first = crate::sql_text::leading_keywords(sql, 1);
     if !matches!(first.first().map(String::as_str), Some("SET" | "RESET" | "SHOW")) {
         return None;
     }
@@ -309,7 +309,7 @@ pub const MAX_EXPRESSION_DEPTH: i64 = 1000;
 /// Refuse `SET [SESSION|LOCAL|GLOBAL] max_expression_depth` and `PRAGMA max_expression_depth`
 /// above [`MAX_EXPRESSION_DEPTH`]; other statements pass.
 pub fn check_duckdb_setting(sql: &str) -> Result<(), PgError> {
-    let first = crate::session::sql_text::leading_keywords(sql, 1);
+    let first = crate::sql_text::leading_keywords(sql, 1);
     if !matches!(first.first().map(String::as_str), Some("SET" | "PRAGMA")) {
         return Ok(());
     }
