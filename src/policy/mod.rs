@@ -93,8 +93,6 @@ fn outside() -> PgError {
 pub struct Checked {
     /// `None` for an empty statement.
     pub prepared: Option<Prepared>,
-    /// It may write: run it under the fence (`Gateway::fence`) inside a transaction.
-    pub writes: bool,
     /// It creates this view: `Gateway::check_view` once it ran, before its transaction ends.
     pub view: Option<String>,
 }
@@ -175,10 +173,6 @@ impl Gateway {
         Ok(gateway)
     }
 
-    pub fn catalog(&self) -> &str {
-        &self.scope.catalog
-    }
-
     fn reload_schemas(&self, conn: &Connection) -> Result<(), PgError> {
         let rows = query_rows(
             conn,
@@ -246,7 +240,6 @@ impl Gateway {
             0 => {
                 return Ok(Checked {
                     prepared: None,
-                    writes: false,
                     view: None,
                 })
             }
@@ -298,7 +291,6 @@ impl Gateway {
         self.check_reads(conn, sql, &class, reading.as_ref(), prepared.param_count())?;
         self.remember(sql, reading.as_ref(), fingerprint);
         Ok(Checked {
-            writes: !matches!(kind, StatementKind::Select | StatementKind::Transaction),
             view: match class {
                 Class::Define { view } => view,
                 _ => None,

@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use super::executor::Stop;
 use super::extended::Extended;
-use crate::db::{Connection, Prepared, StatementKind};
+use crate::db::{Connection, StatementKind};
 use crate::error::PgError;
-use crate::policy::Gateway;
+use crate::policy::{Checked, Gateway};
 
-/// A client's statement, prepared (or `None` when empty), with the view it creates, if any.
-pub(super) struct ClientStatement {
-    pub prepared: Option<Prepared>,
-    pub view: Option<String>,
-}
+/// A client's statement, prepared (or `None` when empty), with the view it creates, if any:
+/// what the gateway hands back, and what an owner's statement is too.
+pub(super) type ClientStatement = Checked;
 
 impl Extended {
     /// Give the session its workspace's gateway.
@@ -30,13 +28,7 @@ impl Extended {
     /// Prepare a statement the client sent (one statement: the session split the Query).
     pub(super) fn prepare_client(&self, conn: &Connection, sql: &str) -> Result<ClientStatement, Stop> {
         match self.gateway() {
-            Some(gateway) => {
-                let checked = gateway.prepare(conn, sql)?;
-                Ok(ClientStatement {
-                    prepared: checked.prepared,
-                    view: checked.view,
-                })
-            }
+            Some(gateway) => Ok(gateway.prepare(conn, sql)?),
             None => Ok(ClientStatement {
                 prepared: conn.prepare(sql)?,
                 view: None,
