@@ -247,8 +247,16 @@ fn classify(e: &DbError) -> PgError {
         K::OutOfMemory => OUT_OF_MEMORY,
         K::Io => IO_ERROR,
         K::InvalidInput => {
+            // The catalog's casts to regclass, regtype and regnamespace raise these (catalog/).
+            let missing = lower.ends_with("\" does not exist");
             if lower.contains("read-only") || lower.contains("read only") {
                 READ_ONLY_SQL_TRANSACTION
+            } else if missing && lower.starts_with("relation \"") {
+                UNDEFINED_TABLE
+            } else if missing && lower.starts_with("type \"") {
+                UNDEFINED_OBJECT
+            } else if missing && lower.starts_with("schema \"") {
+                UNDEFINED_SCHEMA
             } else {
                 INVALID_PARAMETER_VALUE
             }

@@ -5,6 +5,7 @@
 //! `server` owns the runtime, pool and lifecycle; `functions` is the SQL surface;
 //! `metadata` keeps users. See DESIGN.md in the shared folder for the decisions behind it.
 
+pub mod catalog;
 pub mod db;
 pub mod error;
 pub mod exit;

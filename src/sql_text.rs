@@ -164,6 +164,51 @@ pub fn keyword_spans(sql: &str, n: usize) -> Vec<(usize, usize)> {
     words
 }
 
+/// Is there a word (an identifier, unquoted or in double quotes) for which `word` holds, or a
+/// string literal for which `literal` holds, outside comments? A lexical look only: used to
+/// skip parsing statements that cannot need it.
+pub fn any_word_or_literal(sql: &str, word: impl Fn(&str) -> bool, literal: impl Fn(&str) -> bool) -> bool {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => i = skip_line_comment(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_block_comment(bytes, i),
+            b'\'' => {
+                let escapes =
+                    i > 0 && matches!(bytes[i - 1], b'e' | b'E') && !is_ident_byte_before(bytes, i - 1);
+                let end = skip_quoted(bytes, i, b'\'', escapes);
+                if literal(&sql[i + 1..end.saturating_sub(1).max(i + 1)]) {
+                    return true;
+                }
+                i = end;
+            }
+            b'"' => {
+                let end = skip_quoted(bytes, i, b'"', false);
+                if word(&sql[i + 1..end.saturating_sub(1).max(i + 1)]) {
+                    return true;
+                }
+                i = end;
+            }
+            b'$' => i = skip_dollar_quoted(bytes, i),
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
+                    i += 1;
+                }
+                if word(&sql[start..i]) {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +240,17 @@ mod tests {
             vec![r"select E'\';x'", "select $1"]
         );
         assert_eq!(split_statements("select 'it''s;'"), vec!["select 'it''s;'"]);
+    }
+
+    #[test]
+    fn words_and_literals_outside_comments() {
+        let pg = |w: &str| w.eq_ignore_ascii_case("pg_class");
+        let brace = |l: &str| l.starts_with('{');
+        assert!(any_word_or_literal("select * from PG_CLASS", pg, brace));
+        assert!(any_word_or_literal("select * from \"pg_class\"", pg, brace));
+        assert!(!any_word_or_literal("select 'pg_class' -- pg_class", pg, brace));
+        assert!(any_word_or_literal("select '{1}'::int[]", pg, brace));
+        assert!(!any_word_or_literal("select 'x{'", pg, brace));
     }
 
     #[test]

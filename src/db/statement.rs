@@ -131,6 +131,7 @@ impl<'c> Extracted<'c> {
             ffi::duckdb_prepare_extracted_statement(self.conn.raw(), self.raw, index as u64, &mut raw)
         };
         let prepared = Prepared {
+            names: None,
             raw,
             _conn: self.conn.shared_raw(),
         };
@@ -159,6 +160,9 @@ impl Drop for Extracted<'_> {
 pub struct Prepared {
     raw: ffi::duckdb_prepared_statement,
     _conn: Arc<RawConnection>,
+    /// The column names clients see, when they differ from DuckDB's (PostgreSQL's naming):
+    /// one list for the statement's description and every result of it, so the two agree.
+    names: Option<Arc<[String]>>,
 }
 
 // SAFETY: used by the thread that currently owns the session's connection, one at a time.
@@ -189,6 +193,15 @@ impl Prepared {
         }
     }
 
+    /// Name the result's columns (`names[i]` for column `i`) in its description and results.
+    pub fn rename_columns(&mut self, names: Vec<String>) {
+        self.names = Some(names.into());
+    }
+
+    fn renamed(&self, col: usize) -> Option<&str> {
+        self.names.as_ref().and_then(|n| n.get(col)).map(String::as_str)
+    }
+
     /// The columns the statement will return, without running it.
     pub fn columns(&self) -> Vec<(String, DuckType)> {
         // SAFETY: live statement; names are ours to free; types are owned by LogicalType.
@@ -197,7 +210,10 @@ impl Prepared {
             (0..n)
                 .map(|i| {
                     let name_ptr = ffi::duckdb_prepared_statement_column_name(self.raw, i);
-                    let name = c_string(name_ptr).unwrap_or_default();
+                    let name = match self.renamed(i as usize) {
+                        Some(name) => name.to_string(),
+                        None => c_string(name_ptr).unwrap_or_default(),
+                    };
                     if !name_ptr.is_null() {
                         ffi::duckdb_free(name_ptr as *mut std::ffi::c_void);
                     }
@@ -311,6 +327,7 @@ impl Prepared {
     /// queries, where streaming's pending-result round trips cost more than the rows.
     pub fn execute(&self) -> Result<QueryResult, DbError> {
         let mut result = QueryResult::empty(Arc::clone(&self._conn));
+        result.names = self.names.clone();
         let _entered = gate::enter()?;
         // SAFETY: live prepared statement; `result` is destroyed by QueryResult even on failure.
         let state = unsafe { ffi::duckdb_execute_prepared(self.raw, result.raw_mut()) };
@@ -335,6 +352,7 @@ impl Prepared {
             ));
         }
         let mut result = QueryResult::empty(Arc::clone(&self._conn));
+        result.names = self.names.clone();
         // SAFETY: `pending` is live; `result` is destroyed by QueryResult even on failure.
         let state = unsafe { ffi::duckdb_execute_pending(pending, result.raw_mut()) };
         unsafe { ffi::duckdb_destroy_pending(&mut pending) };
@@ -372,6 +390,8 @@ pub enum ResultShape {
 pub struct QueryResult {
     raw: Box<ffi::duckdb_result>,
     _conn: Arc<RawConnection>,
+    /// The statement's renamed columns (see [`Prepared::rename_columns`]).
+    names: Option<Arc<[String]>>,
 }
 
 // SAFETY: a result belongs to one connection and is used by the thread that owns the connection.
@@ -384,6 +404,7 @@ impl QueryResult {
         QueryResult {
             raw: Box::new(unsafe { std::mem::zeroed() }),
             _conn: conn,
+            names: None,
         }
     }
 
@@ -409,6 +430,9 @@ impl QueryResult {
     }
 
     pub fn column_name(&mut self, col: usize) -> String {
+        if let Some(name) = self.names.as_ref().and_then(|n| n.get(col)) {
+            return name.clone();
+        }
         // SAFETY: live result; col < column_count (DuckDB returns NULL otherwise).
         c_string(unsafe { ffi::duckdb_column_name(self.raw_mut(), col as u64) }).unwrap_or_default()
     }

@@ -68,7 +68,7 @@ impl Metadata {
         }
     }
 
-    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> PgResult<T>) -> PgResult<T> {
+    pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> PgResult<T>) -> PgResult<T> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         match conn.as_ref() {
             Some(c) => f(c),

@@ -225,8 +225,11 @@ impl Gateway {
         Ok(())
     }
 
-    /// Check `sql` (one statement, as the session split it) and prepare it.
-    pub fn prepare(&self, conn: &Connection, sql: &str) -> Result<Checked, PgError> {
+    /// Check `check` (one statement, as the session split it) and prepare `run`: the same
+    /// statement, but for the relations and functions of PostgreSQL's catalog, which `check`
+    /// names as empty tables of their shape and `run` as the live views (`catalog`).
+    pub fn prepare(&self, conn: &Connection, run: &str, check: &str) -> Result<Checked, PgError> {
+        let sql = check;
         // Not even DuckDB's parser may see a statement that starts otherwise: parsing IMPORT
         // DATABASE already reads the files it names (measured on 1.5.6).
         let first = crate::sql_text::leading_keywords(sql, 1);
@@ -251,11 +254,20 @@ impl Gateway {
         if class == Class::Explain {
             let inner =
                 explained_statement(sql).ok_or_else(|| refused("EXPLAIN with options".to_string()))?;
-            let checked = self.prepare(conn, inner)?;
+            let checked = self.prepare(conn, inner, inner)?;
             if checked.view.is_some() {
                 return Err(refused("EXPLAIN of CREATE VIEW".to_string()));
             }
         }
+        let extracted = if run == check {
+            extracted
+        } else {
+            let run_extracted = conn.extract(run).map_err(|e| self.sanitize(e.into()))?;
+            if run_extracted.len() != 1 {
+                return Err(refused("several statements in one".to_string()));
+            }
+            run_extracted
+        };
         let prepared = extracted.prepare(0).map_err(|e| self.sanitize(e.into()))?;
         let kind = prepared.kind();
         let expected: &[StatementKind] = match class {

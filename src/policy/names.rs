@@ -132,6 +132,7 @@ impl Scope {
     /// relation then turns out to exist is for DuckDB to say; what it reads, for the plan.
     pub fn may_name(&self, parts: &[&str]) -> Naming {
         match parts {
+            [catalog, schema, _] if is_checkable_catalog(catalog, schema) => Naming::Allowed,
             [_] => Naming::Allowed,
             [first, _] if self.is_own_catalog(first) => Naming::Allowed,
             [schema, _] if self.has_schema(schema) => Naming::Allowed,
@@ -144,6 +145,9 @@ impl Scope {
     /// May a statement call a function qualified like this (`[catalog, schema]`, empty when
     /// not written)?
     pub fn may_call(&self, catalog: &str, schema: &str) -> Naming {
+        if is_checkable_catalog(catalog, schema) {
+            return Naming::Allowed;
+        }
         if !catalog.is_empty() {
             if self.is_own_catalog(catalog) {
                 return Naming::Allowed;
@@ -165,7 +169,7 @@ impl Scope {
         let [catalog, schema, name] = parts.as_slice() else {
             return false;
         };
-        if self.is_own_catalog(catalog) {
+        if self.is_own_catalog(catalog) || is_checkable_catalog(catalog, schema) {
             return true;
         }
         self.sources
@@ -174,6 +178,13 @@ impl Scope {
             .iter()
             .any(|[c, s, t]| same(c, catalog) && same(s, schema) && same(t, name))
     }
+}
+
+/// Is this schema of our PostgreSQL catalog one a workspace's statement is checked against
+/// (empty tables of the live views' shape, PostgreSQL's built-in types; see `catalog`)?
+pub fn is_checkable_catalog(catalog: &str, schema: &str) -> bool {
+    same(catalog, crate::catalog::CATALOG)
+        && crate::catalog::CHECKABLE_SCHEMAS.iter().any(|s| same(s, schema))
 }
 
 /// The answer to "may this be named here".

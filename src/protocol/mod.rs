@@ -204,6 +204,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         ..Default::default()
     };
     state.extended.leftovers = leftovers;
+    state.extended.set_identity(login.user.clone(), info.id);
     if let Some(Ok(gateway)) = gateway {
         state.extended.set_gateway(gateway);
     }

@@ -233,11 +233,7 @@ fn closed() -> PgError {
 /// AuthenticationOk, the ParameterStatus set PostgreSQL sends, and BackendKeyData.
 pub fn welcome<W: AsyncWrite + Unpin>(writer: &mut MessageWriter<W>, login: &Login, pid: i32, secret: i32) {
     writer.message(PgWireBackendMessage::Authentication(Authentication::Ok));
-    let server_version = format!(
-        "15.0 (DuckDB {}, pgwire {})",
-        crate::duckdb_version(),
-        env!("CARGO_PKG_VERSION")
-    );
+    let server_version = crate::catalog::server_version();
     let (application_name, client_encoding, date_style, time_zone) = (
         login.settings.get("application_name"),
         login.settings.get("client_encoding"),

@@ -152,6 +152,9 @@ impl Instance {
 
         crate::exit::install_hook();
         self.metadata.ensure_tables()?;
+        // PostgreSQL's catalogs as clients read them (views in the instance, per session's
+        // database).
+        self.metadata.with_conn(|c| Ok(crate::catalog::install(c)?))?;
         let (user, password) = if self.metadata.user_count()? == 0 {
             let (name, given) = owner;
             let password = given.unwrap_or_else(password::generate);

@@ -162,9 +162,7 @@ fn run_statement(
     };
     if let Some(prepared) = state.extended.cache.get(text) {
         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(gateway) = state.extended.gateway() {
-            gateway.revalidate(conn, text, 0)?;
-        }
+        state.extended.revalidate(conn, text, 0)?;
         run_client_statement(conn, &prepared, None, keywords, copy_txn, &state.extended, out)?;
         after_success(control, txn);
         return Ok(());
@@ -198,8 +196,9 @@ fn run_statement(
         }
         None => {}
     }
-    if state.extended.gateway().is_some() {
-        let statement = state.extended.prepare_client(conn, text)?;
+    let rewritten = state.extended.rewritten(text);
+    if state.extended.gateway().is_some() || rewritten.is_some() {
+        let statement = state.extended.prepare_rewritten(conn, text, rewritten)?;
         let Some(prepared) = statement.prepared else {
             out.empty_query();
             return Ok(());
@@ -222,7 +221,10 @@ fn run_statement(
         return Ok(());
     }
     for index in 0..extracted.len() {
-        let prepared = extracted.prepare(index)?;
+        let mut prepared = extracted.prepare(index)?;
+        if extracted.len() == 1 {
+            super::gated::name_columns(text, &mut prepared);
+        }
         state.extended.leftovers.statement(prepared.kind());
         let keep = extracted.len() == 1 && StatementCache::keeps(prepared.kind());
         if StatementCache::invalidated_by(prepared.kind()) {

@@ -49,6 +49,15 @@ pub struct Extended {
     pub leftovers: Leftovers,
     /// A workspace session's isolation gateway (`gated`); `None` for an owner.
     pub(super) gateway: Option<std::sync::Arc<crate::policy::Gateway>>,
+    /// Who the session is, for the functions that answer with it (`catalog::Facts`).
+    pub(super) identity: Identity,
+}
+
+/// The session's user and id (PostgreSQL's backend pid: the id in pgwire_sessions()).
+#[derive(Default, Clone)]
+pub struct Identity {
+    pub user: String,
+    pub pid: i32,
 }
 
 fn no_statement(name: &str) -> Stop {
@@ -469,8 +478,14 @@ impl Extended {
         portal.bind_parameters(&prepared)?;
         // A workspace's writes run under the gateway's fence (in the implicit transaction
         // opened above, or the client's block).
-        if let (Some(gateway), Some(sql)) = (&gateway, &statement.checked_sql) {
-            gateway.revalidate(conn, sql, prepared.param_count())?;
+        if let Some(sql) = &statement.checked_sql {
+            gated::revalidate(
+                gateway.as_deref(),
+                &self.identity,
+                conn,
+                sql,
+                prepared.param_count(),
+            )?;
         }
         gated::before_running(gateway.as_deref(), conn, statement.kind)?;
         let result = prepared.execute_streaming()?;
@@ -535,8 +550,8 @@ impl Extended {
                 match (&command, &statement.prepared) {
                     (Own::Cursor(CursorCommand::Declare(declare)), Some(prepared)) => {
                         let prepared = prepared.lock().unwrap_or_else(|e| e.into_inner());
-                        if let (Some(gateway), Some(sql)) = (self.gateway(), &statement.checked_sql) {
-                            gateway.revalidate(conn, sql, prepared.param_count())?;
+                        if let Some(sql) = &statement.checked_sql {
+                            self.revalidate(conn, sql, prepared.param_count())?;
                         }
                         self.portals[&name].bind_parameters(&prepared)?;
                         self.open_cursor(conn, declare, &prepared, *txn, out)?;

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use super::executor::Stop;
-use super::extended::Extended;
+use super::extended::{Extended, Identity};
+use crate::catalog;
 use crate::db::{Connection, StatementKind};
 use crate::error::PgError;
 use crate::policy::{Checked, Gateway};
@@ -25,15 +26,49 @@ impl Extended {
         self.gateway.as_deref()
     }
 
-    /// Prepare a statement the client sent (one statement: the session split the Query).
+    pub fn set_identity(&mut self, user: String, pid: i32) {
+        self.identity = Identity { user, pid };
+    }
+
+    /// The text to run for a client's statement and the text its gateway checks: the same
+    /// unless the statement reads PostgreSQL's catalogs or SQL DuckDB lacks (`catalog`).
+    pub(super) fn rewritten(&self, sql: &str) -> Option<catalog::Rewritten> {
+        rewritten(&self.identity, self.gateway.is_some(), sql)
+    }
+
+    /// Prepare a statement the client sent (one statement: the session split the Query),
+    /// its result columns named as PostgreSQL names them.
     pub(super) fn prepare_client(&self, conn: &Connection, sql: &str) -> Result<ClientStatement, Stop> {
-        match self.gateway() {
-            Some(gateway) => Ok(gateway.prepare(conn, sql)?),
-            None => Ok(ClientStatement {
-                prepared: conn.prepare(sql)?,
+        self.prepare_rewritten(conn, sql, self.rewritten(sql))
+    }
+
+    /// [`Self::prepare_client`] with the rewrite already made.
+    pub(super) fn prepare_rewritten(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        rewritten: Option<catalog::Rewritten>,
+    ) -> Result<ClientStatement, Stop> {
+        let (run, check) = match &rewritten {
+            Some(r) => (r.run.as_str(), r.check.as_str()),
+            None => (sql, sql),
+        };
+        let mut statement = match self.gateway() {
+            Some(gateway) => gateway.prepare(conn, run, check)?,
+            None => ClientStatement {
+                prepared: conn.prepare(run)?,
                 view: None,
-            }),
+            },
+        };
+        if let Some(prepared) = statement.prepared.as_mut() {
+            name_columns(sql, prepared);
         }
+        Ok(statement)
+    }
+
+    /// Check a kept statement again (see `Gateway::revalidate`), as it was checked first.
+    pub(super) fn revalidate(&self, conn: &Connection, sql: &str, params: usize) -> Result<(), Stop> {
+        revalidate(self.gateway(), &self.identity, conn, sql, params)
     }
 
     /// Before a statement of `kind` runs inside the open transaction.
@@ -109,4 +144,56 @@ pub(super) fn after_running(
         Some(view) => Ok(gateway.check_view(conn, view)?),
         None => Ok(()),
     }
+}
+
+/// Name the columns of `sql`'s result as PostgreSQL does, where DuckDB names them otherwise.
+pub(super) fn name_columns(sql: &str, prepared: &mut crate::db::Prepared) {
+    let duckdb_names: Vec<String> = prepared.columns().into_iter().map(|(name, _)| name).collect();
+    if let Some(names) = catalog::column_names(sql, &duckdb_names) {
+        prepared.rename_columns(names);
+    }
+}
+
+fn rewritten(identity: &Identity, workspace: bool, sql: &str) -> Option<catalog::Rewritten> {
+    let facts = catalog::Facts {
+        user: &identity.user,
+        pid: identity.pid,
+        workspace,
+        setting: &fixed_setting,
+    };
+    catalog::rewrite(sql, &facts)
+}
+
+/// [`Extended::revalidate`] for callers holding a part of the session mutably.
+pub(super) fn revalidate(
+    gateway: Option<&Gateway>,
+    identity: &Identity,
+    conn: &Connection,
+    sql: &str,
+    params: usize,
+) -> Result<(), Stop> {
+    let Some(gateway) = gateway else {
+        return Ok(());
+    };
+    let rewritten = rewritten(identity, true, sql);
+    let check = rewritten.as_ref().map_or(sql, |r| r.check.as_str());
+    Ok(gateway.revalidate(conn, check, params)?)
+}
+
+/// The server's parameters that no session changes, for `current_setting` (the session's own
+/// ones are answered by SHOW).
+fn fixed_setting(name: &str) -> Option<String> {
+    let value = match name.to_ascii_lowercase().as_str() {
+        "server_version" => catalog::SERVER_VERSION,
+        "server_version_num" => catalog::SERVER_VERSION_NUM,
+        "server_encoding" => "UTF8",
+        "lc_collate" | "lc_ctype" => "C",
+        "integer_datetimes" => "on",
+        "max_identifier_length" => "63",
+        "block_size" => "8192",
+        "max_index_keys" => "32",
+        "standard_conforming_strings" => "on",
+        _ => return None,
+    };
+    Some(value.to_string())
 }

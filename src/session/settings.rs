@@ -153,7 +153,54 @@ const GUCS: &[Guc] = &[
         default: "on",
         report: false,
     },
+    Guc {
+        name: "server_version",
+        default: crate::catalog::SERVER_VERSION,
+        report: true,
+    },
+    Guc {
+        name: "server_version_num",
+        default: crate::catalog::SERVER_VERSION_NUM,
+        report: false,
+    },
+    Guc {
+        name: "lc_collate",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "lc_ctype",
+        default: "C",
+        report: false,
+    },
+    Guc {
+        name: "block_size",
+        default: "8192",
+        report: false,
+    },
+    Guc {
+        name: "max_index_keys",
+        default: "32",
+        report: false,
+    },
 ];
+
+/// Parameters that describe the server: SHOW answers them, SET and RESET may not change them.
+const READ_ONLY: &[&str] = &[
+    "server_version",
+    "server_version_num",
+    "server_encoding",
+    "integer_datetimes",
+    "max_identifier_length",
+    "lc_collate",
+    "lc_ctype",
+    "block_size",
+    "max_index_keys",
+];
+
+fn read_only(name: &str) -> PgError {
+    PgError::new("55P02", format!("parameter \"{name}\" cannot be changed"))
+}
 
 fn find(name: &str) -> Option<&'static Guc> {
     GUCS.iter().find(|g| g.name.eq_ignore_ascii_case(name))
@@ -455,6 +502,9 @@ impl Settings {
     }
 
     pub fn get(&self, name: &'static str) -> String {
+        if name == "server_version" {
+            return crate::catalog::server_version();
+        }
         self.values
             .get(name)
             .cloned()
@@ -482,6 +532,11 @@ impl Settings {
 
     pub fn apply(&mut self, command: &Command) -> Result<Effects, PgError> {
         let mut effects = Effects::default();
+        if let Command::Set(name, _) | Command::Reset(name) = command {
+            if READ_ONLY.contains(name) {
+                return Err(read_only(name));
+            }
+        }
         match command {
             Command::Set(name, Some(value)) => {
                 let value = validate(name, value)?;
@@ -489,7 +544,12 @@ impl Settings {
             }
             Command::Set(name, None) | Command::Reset(name) => self.changed(name, None, &mut effects),
             Command::ResetAll => {
-                let names: Vec<&'static str> = self.values.keys().copied().collect();
+                let names: Vec<&'static str> = self
+                    .values
+                    .keys()
+                    .copied()
+                    .filter(|n| !READ_ONLY.contains(n))
+                    .collect();
                 for name in names {
                     self.changed(name, None, &mut effects);
                 }

@@ -14,3 +14,9 @@ pub mod zone;
 pub use encoder::{Encoder, Format};
 pub use oid::PgType;
 pub use zone::{SessionZone, TextStyle};
+
+/// PostgreSQL's array text (`{1,"a b",NULL}`) as DuckDB's list text, which DuckDB casts to a
+/// list type; `None` when it is not array text.
+pub fn array_text_to_list(text: &str) -> Option<String> {
+    array_param::from_text(params::Slot::Parameter(0), text).ok()
+}

@@ -274,19 +274,18 @@ FILES_AND_FUNCTIONS = [
     "SELECT current_setting(lower('HOME_DIRECTORY'))",
     "SELECT getenv('HOME')",
     "SELECT write_log('planted')",
-    "SELECT * FROM information_schema.tables",
-    "SELECT * FROM information_schema.columns WHERE table_catalog = 'ws_b'",
-    "SELECT * FROM pg_catalog.pg_class",
-    "SELECT * FROM pg_catalog.pg_tables",
-    "SELECT * FROM pg_class",
-    "SELECT * FROM pg_namespace",
-    "SELECT * FROM pg_catalog.pg_settings",
+    "SELECT * FROM system.information_schema.tables",
+    "SELECT * FROM system.pg_catalog.pg_class",
+    "SELECT * FROM ws_b.pg_catalog.pg_tables",
+    "SELECT * FROM pgwire_catalog.pg_live.pg_class",
+    "SELECT * FROM pgwire_catalog.info_live.tables",
+    "SELECT * FROM pgwire_catalog.pg_live.pgwire_relations",
+    "SELECT pgwire_catalog.pg_live.format_type(23, -1)",
     "SHOW TABLES",
     "SHOW ALL TABLES",
     "SHOW DATABASES",
     "DESCRIBE ws_b.secret",
     "SUMMARIZE ws_b.secret",
-    "SELECT pg_get_viewdef('ws_b.secret_view')",
 ]
 
 LEXICAL = [
@@ -393,6 +392,54 @@ def test_there_are_enough_attempts():
 @pytest.mark.parametrize("sql", ATTEMPTS)
 def test_attempt_is_refused(analyst, sql):
     assert_refused(analyst, sql)
+
+
+# PostgreSQL's catalogs, as tools read them: answered, and only with the workspace's own objects.
+CATALOG_QUERIES = [
+    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM information_schema.columns WHERE table_catalog = 'ws_b'",
+    "SELECT * FROM information_schema.columns",
+    "SELECT * FROM information_schema.schemata",
+    "SELECT * FROM information_schema.views",
+    "SELECT * FROM pg_catalog.pg_class",
+    "SELECT * FROM pg_catalog.pg_tables",
+    "SELECT * FROM pg_class",
+    "SELECT * FROM pg_namespace",
+    "SELECT * FROM pg_catalog.pg_settings",
+    "SELECT * FROM pg_attribute",
+    "SELECT * FROM pg_database",
+    "SELECT * FROM pg_proc",
+    "SELECT * FROM pg_description",
+    "SELECT * FROM pg_constraint",
+    "SELECT * FROM pg_index",
+    "SELECT * FROM pg_type",
+    "SELECT * FROM pg_views",
+    "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid) FROM pg_catalog.pg_class c WHERE c.relkind = 'v'",
+    "SELECT pg_get_viewdef('ws_b.secret_view'::regclass)",
+    "SELECT 'ws_b.secret'::regclass",
+    "SELECT obj_description('secret'::regclass)",
+    "SELECT current_database(), current_schema(), current_schemas(true), version()",
+    "SELECT pg_get_viewdef('ws_b.secret_view')",
+    "SELECT * FROM ws_a.information_schema.columns",
+]
+
+
+@pytest.mark.parametrize("sql", CATALOG_QUERIES)
+def test_the_catalog_shows_only_the_workspace(analyst, sql):
+    try:
+        rows = analyst.execute(sql).fetchall()
+        shown = repr(rows)
+    except psycopg.Error as e:
+        # A name of another workspace does not exist here (PostgreSQL's 42P01 / 42704).
+        assert e.sqlstate in ("42P01", "42704", "22P02"), f"{sql!r} failed with {e.sqlstate}: {e}"
+        shown = " ".join(str(x or "") for x in (e.diag.message_primary, e.diag.message_detail, e.diag.message_hint))
+        rows = None
+    for name in ("ws_b", "host_secret", "password_hash", "secret_view", "'users'", "query_log", "/tmp", "/root"):
+        assert name not in shown or name in sql, f"{sql!r} shows {name!r}: {shown[:2000]}"
+    assert SECRET not in shown
+    control(analyst)
+    if rows is not None and sql.endswith("pg_class"):
+        assert "'t'" in shown, f"the workspace's own table is missing: {shown[:500]}"
 
 
 @pytest.mark.parametrize(

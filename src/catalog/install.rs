@@ -1,0 +1,93 @@
+//! Creating our catalog in the host instance (once per server start; every statement is
+//! `CREATE OR REPLACE`, so starting again brings it up to date).
+
+use crate::db::{Connection, DbError};
+use crate::internal_sql::{query_rows, quote_literal};
+
+const STATIC: &str = include_str!("pg_static.sql");
+const PURE: &str = include_str!("pg_pure.sql");
+const PG_VIEWS: &str = include_str!("pg_live.sql");
+const FUNCTIONS: &str = include_str!("pg_functions.sql");
+const INFO_VIEWS: &str = include_str!("info_live.sql");
+
+/// The statements of one of our SQL files, `{s}` replaced by `schema`.
+fn statements(file: &str, schema: &str) -> Vec<String> {
+    file.replace("{s}", schema)
+        .split("\n;\n")
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Attach `pgwire_catalog` (in memory) and create its views, tables and macros. Order
+/// matters: DuckDB binds a macro's body and a view's query when it is created.
+pub fn install(conn: &Connection) -> Result<(), DbError> {
+    let catalog = super::CATALOG;
+    conn.execute(&format!("ATTACH IF NOT EXISTS ':memory:' AS {catalog}"))?;
+    for schema in [
+        "pg_static",
+        "pg_live",
+        "pg_shape",
+        "info_live",
+        "info_shape",
+        "pg_ws",
+        "info_ws",
+    ] {
+        conn.execute(&format!("CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}"))?;
+    }
+    for sql in statements(STATIC, "") {
+        conn.execute(&sql)?;
+    }
+    // The owners' views, then the workspaces' (the same, definitions hidden).
+    for (pg, info) in [("pg_live", "info_live"), ("pg_ws", "info_ws")] {
+        let in_schemas = |sql: String| {
+            sql.replace("pgwire_catalog.pg_live.", &format!("{catalog}.{pg}."))
+                .replace("pgwire_catalog.info_live.", &format!("{catalog}.{info}."))
+        };
+        let mut pure = statements(PURE, pg);
+        if pg == "pg_ws" {
+            pure.push(format!(
+                "CREATE OR REPLACE MACRO {catalog}.pg_ws.shown_definition(arg_sql) AS NULL::VARCHAR"
+            ));
+        }
+        let views = [
+            pure,
+            statements(PG_VIEWS, ""),
+            statements(FUNCTIONS, pg),
+            statements(INFO_VIEWS, ""),
+        ];
+        for sql in views.into_iter().flatten().map(in_schemas) {
+            conn.execute(&sql)?;
+        }
+    }
+    for (live, shape) in [("pg_live", "pg_shape"), ("info_live", "info_shape")] {
+        let relations = query_rows(
+            conn,
+            &format!(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = {c} AND schema_name = {s}
+                 UNION ALL
+                 SELECT view_name FROM duckdb_views() WHERE database_name = {c} AND schema_name = {s}",
+                c = quote_literal(catalog),
+                s = quote_literal(live)
+            ),
+        )?;
+        for name in relations
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+        {
+            conn.execute(&format!(
+                "CREATE OR REPLACE TABLE {catalog}.{shape}.\"{name}\" AS SELECT * FROM {catalog}.{live}.\"{name}\" LIMIT 0"
+            ))?;
+        }
+    }
+    for sql in statements(PURE, "pg_shape")
+        .iter()
+        .chain(&statements(FUNCTIONS, "pg_shape"))
+    {
+        conn.execute(sql)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+-- Macros that read no catalog: type mapping, and the functions clients call that have a
+-- fixed answer here. Installed before the views (which use them) in pg_live and pg_shape ({s}).
+-- Statements are separated by a line holding only ";".
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.base_type_oid(t) AS CASE
+    WHEN t = 'BOOLEAN' THEN 16
+    WHEN t IN ('TINYINT', 'SMALLINT', 'UTINYINT') THEN 21
+    WHEN t IN ('INTEGER', 'USMALLINT') THEN 23
+    WHEN t IN ('BIGINT', 'UINTEGER') THEN 20
+    WHEN t IN ('UBIGINT', 'HUGEINT', 'UHUGEINT', 'BIGNUM', 'VARINT') OR t LIKE 'DECIMAL%' THEN 1700
+    WHEN t = 'FLOAT' THEN 700
+    WHEN t = 'DOUBLE' THEN 701
+    WHEN t = 'JSON' OR t LIKE 'STRUCT%' OR t LIKE 'MAP%' OR t LIKE 'UNION%' THEN 114
+    WHEN t = 'BLOB' THEN 17
+    WHEN t = 'BIT' THEN 1562
+    WHEN t = 'DATE' THEN 1082
+    WHEN t IN ('TIME', 'TIME_NS') THEN 1083
+    WHEN t = 'TIME WITH TIME ZONE' THEN 1266
+    WHEN t IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS') THEN 1114
+    WHEN t IN ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_NS WITH TIME ZONE') THEN 1184
+    WHEN t = 'INTERVAL' THEN 1186
+    WHEN t = 'UUID' THEN 2950
+    ELSE 25 END
+;
+-- A DuckDB type's name (as duckdb_columns gives it) to its PostgreSQL OID: lists of scalar
+-- types are PostgreSQL arrays, lists of nested types JSON (as on the wire).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.type_oid(t) AS CASE
+    WHEN regexp_matches(t, '\[\d*\]$') THEN CASE
+        WHEN regexp_matches(regexp_replace(t, '\[\d*\]$', ''), '(\[\d*\]|\)|^STRUCT|^MAP|^UNION.*)$') THEN 114
+        ELSE coalesce((SELECT a.typarray FROM pgwire_catalog.pg_static.types a
+                       WHERE a.oid = pgwire_catalog.{s}.base_type_oid(regexp_replace(t, '\[\d*\]$', ''))), 114)
+        END
+    ELSE pgwire_catalog.{s}.base_type_oid(t) END
+;
+-- PostgreSQL's type modifier for a DuckDB type name: DECIMAL(w,s) as numeric(w,s).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.type_mod(t) AS CASE
+    WHEN regexp_matches(t, '^DECIMAL\(\d+,\d+\)$')
+    THEN (regexp_extract(t, '^DECIMAL\((\d+),(\d+)\)$', 1)::INTEGER * 65536
+          + regexp_extract(t, '^DECIMAL\((\d+),(\d+)\)$', 2)::INTEGER + 4)
+    ELSE -1 END
+;
+-- Constraints get OIDs of their own: the table's OID, then the constraint's index in it.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.constraint_oid(table_oid, idx) AS
+    (table_oid * 1000 + 500 + idx)::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_expr(expr, relation) AS expr::VARCHAR,
+    (expr, relation, pretty) AS expr::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_encoding_to_char(encoding) AS 'UTF8'
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_char_to_encoding(encoding) AS 6
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_table_is_visible(relation) AS true
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_type_is_visible(type_oid) AS true
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_function_is_visible(function_oid) AS true
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.shobj_description(object_oid, catalog_name) AS NULL::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_partkeydef(table_oid) AS NULL::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_statisticsobjdef_columns(stat_oid) AS NULL::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_relation_is_publishable(table_oid) AS false
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_is_in_recovery() AS false
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_relation_size(relation) AS 0::BIGINT,
+    (relation, fork) AS 0::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_total_relation_size(relation) AS 0::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_table_size(relation) AS 0::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_indexes_size(relation) AS 0::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_triggerdef(trigger_oid) AS NULL::VARCHAR,
+    (trigger_oid, pretty) AS NULL::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_ruledef(rule_oid) AS NULL::VARCHAR,
+    (rule_oid, pretty) AS NULL::VARCHAR
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.array_lower(a, dimension) AS
+    CASE WHEN dimension = 1 AND len(a) > 0 THEN 1 END
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.array_upper(a, dimension) AS
+    CASE WHEN dimension = 1 AND len(a) > 0 THEN len(a) END
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.array_ndims(a) AS CASE WHEN len(a) > 0 THEN 1 END
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.quote_ident(name) AS
+    CASE WHEN regexp_matches(name, '^[a-z_][a-z0-9_$]*$') THEN name
+         ELSE '"' || replace(name, '"', '""') || '"' END
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}._pg_expandarray(a) AS TABLE
+    SELECT unnest(a) AS x, unnest(range(1, len(a) + 1)) AS n
+;
+-- Partitions: DuckDB has none, so a table is its own only ancestor and root. (A set of one:
+-- as a scalar, the way psql calls it in a SELECT list.)
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) AS arg_relation::BIGINT
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_root(arg_relation) AS arg_relation::BIGINT
+;
+-- As a table, with the ordinality column PostgreSQL callers ask for (the rewrite drops their
+-- WITH ORDINALITY).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) AS TABLE
+    SELECT arg_relation::BIGINT AS relid, 1::BIGINT AS depth
+;
+-- The text of a view's, sequence's or macro's definition as the catalog shows it: in full to
+-- owners; workspaces see none (replaced in pg_ws, see install.rs).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_definition(arg_sql) AS arg_sql::VARCHAR
