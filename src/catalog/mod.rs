@@ -63,6 +63,7 @@ pub const PG_RELATIONS: &[&str] = &[
     "pg_views",
     "pg_indexes",
     "pg_sequences",
+    "pg_sequence",
     "pg_matviews",
     "pg_roles",
     "pg_user",
@@ -147,6 +148,10 @@ pub const PG_FUNCTIONS: &[&str] = &[
     "_pg_expandarray",
     "pg_partition_ancestors",
     "pg_partition_root",
+    "pg_get_serial_sequence",
+    "to_regtype",
+    "to_regclass",
+    "to_regnamespace",
 ];
 
 /// The server's version as `version()` gives it: PostgreSQL 15 for clients that parse it,

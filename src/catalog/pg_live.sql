@@ -156,6 +156,10 @@ SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index) AS ind
        false AS indisexclusion, true AS indimmediate, false AS indisclustered, true AS indisvalid,
        false AS indcheckxmin, true AS indisready, true AS indislive, false AS indisreplident,
        list_transform(constraint_column_indexes, lambda i: (i + 1)::SMALLINT) AS indkey,
+       list_transform(constraint_column_indexes, lambda i: 0::BIGINT) AS indcollation,
+       list_transform(constraint_column_indexes, lambda i: 0::BIGINT) AS indclass,
+       -- int2vector: clients read its text form ("0 0"; SQLAlchemy splits it).
+       array_to_string(list_transform(constraint_column_indexes, lambda i: '0'), ' ') AS indoption,
        NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred,
        CASE constraint_type WHEN 'PRIMARY KEY' THEN 'CREATE UNIQUE INDEX ' ELSE 'CREATE UNIQUE INDEX ' END
            || constraint_name || ' ON ' || schema_name || '.' || table_name || ' USING art ('
@@ -167,7 +171,9 @@ SELECT i.index_oid::BIGINT, i.table_oid::BIGINT, 1, 1, i.is_unique, false, i.is_
        false, true, false, true, true, false,
        -- DuckDB gives an index's keys as expressions: the ones that are plain columns get
        -- their numbers, others 0 (as PostgreSQL does for expressions).
-       coalesce(k.keys, []), NULL, NULL, rtrim(i.sql, ';')
+       coalesce(k.keys, []), list_transform(coalesce(k.keys, []), lambda x: 0::BIGINT),
+       list_transform(coalesce(k.keys, []), lambda x: 0::BIGINT),
+       array_to_string(list_transform(coalesce(k.keys, []), lambda x: '0'), ' '), NULL, NULL, rtrim(i.sql, ';')
 FROM duckdb_indexes() i
 LEFT JOIN (
     SELECT e.index_oid, list(coalesce(c.column_index, 0)::SMALLINT ORDER BY e.pos) AS keys
@@ -260,6 +266,12 @@ CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_sequences AS
 SELECT schema_name::VARCHAR AS schemaname, sequence_name::VARCHAR AS sequencename,
        'duckdb' AS sequenceowner, 20::BIGINT AS data_type, start_value, min_value, max_value,
        increment_by, cycle, 1::BIGINT AS cache_size, last_value
+FROM duckdb_sequences() WHERE database_name = current_database()
+;
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_sequence AS
+SELECT sequence_oid::BIGINT AS seqrelid, 20::BIGINT AS seqtypid, start_value AS seqstart,
+       increment_by AS seqincrement, max_value AS seqmax, min_value AS seqmin, 1::BIGINT AS seqcache,
+       cycle AS seqcycle
 FROM duckdb_sequences() WHERE database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_matviews AS

@@ -109,3 +109,6 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) 
 -- The text of a view's, sequence's or macro's definition as the catalog shows it: in full to
 -- owners; workspaces see none (replaced in pg_ws, see install.rs).
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_definition(arg_sql) AS arg_sql::VARCHAR
+;
+-- DuckDB has no serial columns (a default of nextval is just a default).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_serial_sequence(arg_table, arg_column) AS NULL::VARCHAR

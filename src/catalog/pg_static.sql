@@ -70,3 +70,15 @@ SELECT * FROM (VALUES
     (3807, '_jsonb', -1, false, 'b', 'A', false, 3802, 0, 'array_in', 'array_out', 'array_recv', 'array_send', 'i', 0, 'jsonb[]')
 ) t(oid, typname, typlen, typbyval, typtype, typcategory, typispreferred, typelem, typarray,
     typinput, typoutput, typreceive, typsend, typalign, typcollation, pretty)
+
+;
+-- pg_catalog's own relations by their PostgreSQL OIDs, for `'pg_class'::regclass` (what
+-- pg_description.classoid and pg_depend compare with).
+CREATE OR REPLACE TABLE pgwire_catalog.pg_static.catalog_relations AS
+SELECT * FROM (VALUES ('pg_type', 1247::BIGINT), ('pg_attribute', 1249), ('pg_proc', 1255),
+    ('pg_class', 1259), ('pg_database', 1262), ('pg_namespace', 2615), ('pg_constraint', 2606),
+    ('pg_index', 2610), ('pg_description', 2609), ('pg_attrdef', 2604), ('pg_am', 2601),
+    ('pg_enum', 3501), ('pg_collation', 3456), ('pg_trigger', 2620), ('pg_rewrite', 2618),
+    ('pg_extension', 3079), ('pg_roles', 1260), ('pg_authid', 1260), ('pg_tablespace', 1213),
+    ('pg_inherits', 2611), ('pg_sequence', 2224), ('pg_language', 2612), ('pg_operator', 2617),
+    ('pg_depend', 2608)) t(relname, oid)

@@ -64,6 +64,10 @@ fn is_trigger(word: &str) -> bool {
         "session_user",
         "current_role",
         "current_schemas",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "json_agg",
     ];
     let lower = word.to_ascii_lowercase();
     WORDS.contains(&lower.as_str())
@@ -279,6 +283,18 @@ impl Rewriter<'_, '_> {
             }
             _ => {}
         }
+        // PostgreSQL's names for functions DuckDB has under another.
+        let duckdb_name = match name {
+            "json_build_object" | "jsonb_build_object" => Some("json_object"),
+            "json_build_array" | "jsonb_build_array" => Some("json_array"),
+            "json_agg" | "jsonb_agg" => Some("json_group_array"),
+            _ => None,
+        };
+        if let Some(duckdb_name) = duckdb_name {
+            function.name = ObjectName::from(vec![Ident::new(duckdb_name)]);
+            self.changed = true;
+            return None;
+        }
         if PG_FUNCTIONS.contains(&name) {
             function.name = ours(self.schemas.pg, name);
             self.changed = true;
@@ -340,6 +356,9 @@ impl Rewriter<'_, '_> {
                 };
                 let schema = schema.map_or(Expr::Value(Value::Null.into()), |s| string(&s));
                 self.call("regclass_oid", vec![schema, string(&relation)])
+            }
+            ("regclass", None) if matches!(expr, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) => {
+                self.call("regclass_lookup", vec![expr.clone()])
             }
             ("regclass", None) => self.call("regclass_name", vec![expr.clone()]),
             ("regtype", Some(text)) => self.call("regtype_oid", vec![string(&text.to_ascii_lowercase())]),
@@ -422,6 +441,19 @@ impl VisitorMut for Rewriter<'_, '_> {
         {
             let had_args = args.is_some();
             self.relation(name, alias, had_args);
+            // PostgreSQL names the one column of `generate_series(...) s` after the alias.
+            let set_function = matches!(
+                folded(name).last().map(String::as_str),
+                Some("generate_series" | "generate_subscripts" | "unnest")
+            );
+            if let (true, true, Some(alias)) = (had_args, set_function, alias.as_mut()) {
+                if alias.columns.is_empty() {
+                    alias.columns = vec![sqlparser::ast::TableAliasColumnDef::from_name(
+                        alias.name.value.clone(),
+                    )];
+                    self.changed = true;
+                }
+            }
             // Our pg_partition_ancestors gives its ordinality itself.
             if *with_ordinality && name.0.len() == 3 && folded(name)[2] == "pg_partition_ancestors" {
                 *with_ordinality = false;
@@ -442,6 +474,14 @@ impl VisitorMut for Rewriter<'_, '_> {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let replacement = match expr {
+            // `pg_catalog.pg_class.relname`: the relation is ours now, under its own name.
+            Expr::CompoundIdentifier(parts) if parts.len() == 3 => {
+                let schema = parts[0].value.to_ascii_lowercase();
+                let relation = parts[1].value.to_ascii_lowercase();
+                let ours = (schema == "pg_catalog" && PG_RELATIONS.contains(&relation.as_str()))
+                    || (schema == "information_schema" && INFO_RELATIONS.contains(&relation.as_str()));
+                ours.then(|| Expr::CompoundIdentifier(parts[1..].to_vec()))
+            }
             Expr::Function(function) => self.function(function),
             Expr::Cast {
                 expr: inner,

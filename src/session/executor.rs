@@ -58,8 +58,11 @@ pub(super) enum Control {
     Begin,
     Commit,
     Rollback,
-    /// SAVEPOINT, RELEASE, ROLLBACK TO: DuckDB has no savepoints.
+    /// SAVEPOINT, RELEASE: DuckDB has no savepoints, but one that is never rolled back to
+    /// changes nothing (psycopg 3 wraps its type lookups in one).
     Savepoint,
+    /// ROLLBACK TO [SAVEPOINT]: what it would undo cannot be undone alone.
+    RollbackTo,
 }
 
 pub(super) fn control_of(keywords: &[String]) -> Option<Control> {
@@ -69,7 +72,7 @@ pub(super) fn control_of(keywords: &[String]) -> Option<Control> {
         Some("COMMIT") | Some("END") => Some(Control::Commit),
         Some("SAVEPOINT") | Some("RELEASE") => Some(Control::Savepoint),
         // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
-        Some("ROLLBACK") if word(1) == Some("TO") || word(2) == Some("TO") => Some(Control::Savepoint),
+        Some("ROLLBACK") if word(1) == Some("TO") || word(2) == Some("TO") => Some(Control::RollbackTo),
         Some("ROLLBACK") | Some("ABORT") => Some(Control::Rollback),
         _ => None,
     }
@@ -303,10 +306,31 @@ pub(super) fn transaction_gate(
 ) -> Result<Gate, Stop> {
     let control = control_of(keywords);
     match (control, *txn) {
-        // Answered honestly rather than faked: a client that relies on a savepoint must know.
-        (Some(Control::Savepoint), _) => Err(Stop::Failed(
-            PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, "savepoints are not supported")
-                .with_hint("DuckDB has no savepoints; use a whole transaction (BEGIN ... COMMIT/ROLLBACK)."),
+        // A savepoint is taken and released as a no-op: until something rolls back to it,
+        // the block is exactly as if it had one. Rolling back to it is refused honestly (the
+        // block fails): a client that relies on undoing part of a block must know.
+        (Some(Control::Savepoint), TxnState::InBlock) => {
+            let verb = if keywords.first().is_some_and(|w| w == "RELEASE") {
+                "RELEASE"
+            } else {
+                "SAVEPOINT"
+            };
+            out.command_complete(verb.into());
+            Ok(Gate::Answered)
+        }
+        (Some(Control::Savepoint), TxnState::Idle) => Err(Stop::Failed(PgError::new(
+            sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+            format!(
+                "{} can only be used in transaction blocks",
+                keywords.first().map(String::as_str).unwrap_or("SAVEPOINT")
+            ),
+        ))),
+        (Some(Control::RollbackTo), _) => Err(Stop::Failed(
+            PgError::new(
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "rolling back to a savepoint is not supported",
+            )
+            .with_hint("DuckDB has no savepoints; roll back the whole transaction."),
         )),
         (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
             // COMMIT of a failed block rolls back, and says so.
@@ -438,7 +462,7 @@ pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
     match control {
         Some(Control::Begin) => *txn = TxnState::InBlock,
         Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
-        Some(Control::Savepoint) | None => {}
+        Some(Control::Savepoint) | Some(Control::RollbackTo) | None => {}
     }
 }
 
