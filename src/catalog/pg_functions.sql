@@ -22,9 +22,17 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.format_type(arg_type_oid, arg_typemod
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_indexdef(arg_index_oid) AS (
     SELECT pgwire_v FROM (SELECT indexrelid AS pgwire_k, pgwire_definition AS pgwire_v
                           FROM pgwire_catalog.{s}.pg_index) WHERE pgwire_k = arg_index_oid LIMIT 1),
-    (arg_index_oid, arg_column_no, arg_pretty) AS (
+    -- With a column number: that key's column name, as PostgreSQL gives it.
+    (arg_index_oid, arg_column_no, arg_pretty) AS CASE WHEN arg_column_no > 0 THEN (
+    SELECT pgwire_v FROM (
+        SELECT pgwire_i.indexrelid AS pgwire_k, pgwire_i.indkey AS pgwire_keys,
+               pgwire_a.attnum AS pgwire_n, pgwire_a.attname AS pgwire_v
+        FROM pgwire_catalog.{s}.pg_index pgwire_i
+        JOIN pgwire_catalog.{s}.pg_attribute pgwire_a ON pgwire_a.attrelid = pgwire_i.indrelid)
+    WHERE pgwire_k = arg_index_oid AND pgwire_n = pgwire_keys[arg_column_no] LIMIT 1)
+    ELSE (
     SELECT pgwire_v FROM (SELECT indexrelid AS pgwire_k, pgwire_definition AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_index) WHERE pgwire_k = arg_index_oid LIMIT 1)
+                          FROM pgwire_catalog.{s}.pg_index) WHERE pgwire_k = arg_index_oid LIMIT 1) END
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_constraintdef(arg_constraint_oid) AS (
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_definition AS pgwire_v

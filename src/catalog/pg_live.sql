@@ -75,7 +75,9 @@ WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_class AS
 SELECT oid, relname, relnamespace, 0::BIGINT AS reltype, 0::BIGINT AS reloftype,
-       10::BIGINT AS relowner, CASE WHEN relkind IN ('r', 'i', 'S') THEN 2::BIGINT ELSE 0::BIGINT END AS relam,
+       10::BIGINT AS relowner, -- Tables are heap; indexes (DuckDB's ART: ordered, unique or not) answer as btree,
+       -- which is what tools know how to show.
+       CASE WHEN relkind IN ('r', 'S') THEN 2::BIGINT WHEN relkind = 'i' THEN 403::BIGINT ELSE 0::BIGINT END AS relam,
        oid AS relfilenode, 0::BIGINT AS reltablespace, 0 AS relpages, reltuples,
        0 AS relallvisible, 0::BIGINT AS reltoastrelid, relhasindex, false AS relisshared,
        CASE WHEN temporary THEN 't' ELSE 'p' END AS relpersistence, relkind, relnatts, relchecks,
@@ -162,7 +164,7 @@ SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index) AS ind
        array_to_string(list_transform(constraint_column_indexes, lambda i: '0'), ' ') AS indoption,
        NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred,
        CASE constraint_type WHEN 'PRIMARY KEY' THEN 'CREATE UNIQUE INDEX ' ELSE 'CREATE UNIQUE INDEX ' END
-           || constraint_name || ' ON ' || schema_name || '.' || table_name || ' USING art ('
+           || constraint_name || ' ON ' || schema_name || '.' || table_name || ' USING btree ('
            || array_to_string(constraint_column_names, ', ') || ')' AS pgwire_definition
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
@@ -241,6 +243,14 @@ WHERE name NOT IN ('home_directory', 'temp_directory', 'extension_directory', 's
                    'custom_extension_repository', 'autoinstall_extension_repository', 'allowed_paths',
                    'allowed_directories', 'log_query_path', 'http_proxy', 'http_proxy_password',
                    'http_proxy_username', 'custom_user_agent')
+UNION ALL
+-- The server's fixed parameters, as PostgreSQL 15 has them (pgjdbc reads max_index_keys).
+SELECT name, setting, NULL, 'Preset Options', NULL, NULL, 'internal', 'string', 'default', NULL, NULL,
+       NULL, setting, setting, NULL, NULL, false
+FROM (VALUES ('max_index_keys', '32'), ('max_identifier_length', '63'), ('block_size', '8192'),
+             ('server_version_num', '150000'), ('server_encoding', 'UTF8'), ('integer_datetimes', 'on'),
+             ('lc_collate', 'C'), ('lc_ctype', 'C'), ('standard_conforming_strings', 'on'),
+             ('max_connections', '100')) t(name, setting)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_tables AS
 SELECT n.nspname AS schemaname, c.relname AS tablename, 'duckdb' AS tableowner,
@@ -301,9 +311,8 @@ SELECT NULL::BIGINT AS roleid, NULL::BIGINT AS member, NULL::BIGINT AS grantor, 
 WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_am AS
-SELECT * FROM (VALUES (2::BIGINT, 'heap', 'heap_tableam_handler', 't'),
-                      (403::BIGINT, 'btree', 'bthandler', 'i'),
-                      (4000::BIGINT, 'art', 'arthandler', 'i')) t(oid, amname, amhandler, amtype)
+SELECT * FROM (VALUES (2::BIGINT, 'heap', 'heap_tableam_handler', 't', false),
+                      (403::BIGINT, 'btree', 'bthandler', 'i', true)) t(oid, amname, amhandler, amtype, amcanorder)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_tablespace AS
 SELECT * FROM (VALUES (1663::BIGINT, 'pg_default', 10::BIGINT, NULL::VARCHAR[], NULL::VARCHAR[]))

@@ -112,3 +112,8 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_definition(arg_sql) AS arg_sql:
 ;
 -- DuckDB has no serial columns (a default of nextval is just a default).
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_serial_sequence(arg_table, arg_column) AS NULL::VARCHAR
+;
+-- Also as a set-returning call in a SELECT list, as pgjdbc writes it:
+-- `(information_schema._pg_expandarray(i.indkey)).n`.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}._pg_expandarray(a) AS
+    unnest(list_transform(range(1, len(a) + 1), lambda i: {'x': a[i], 'n': i}))

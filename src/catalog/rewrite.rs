@@ -246,6 +246,9 @@ impl Rewriter<'_, '_> {
         let (qualified, name) = match parts.as_slice() {
             [name] => (false, name.as_str()),
             [schema, name] if schema == "pg_catalog" => (true, name.as_str()),
+            [schema, name] if schema == "information_schema" && name == "_pg_expandarray" => {
+                (true, name.as_str())
+            }
             _ => return None,
         };
         let args = match &function.args {
@@ -366,6 +369,8 @@ impl Rewriter<'_, '_> {
             ("regnamespace", Some(text)) => self.call("regnamespace_oid", vec![string(&name_part(text))]),
             ("regnamespace", None) => self.call("regnamespace_name", vec![expr.clone()]),
             ("regproc" | "regprocedure", None) => self.call("regproc_name", vec![expr.clone()]),
+            // pg_type's typinput and kin are names here (`typinput = 'array_in'::regproc`).
+            ("regproc" | "regprocedure", Some(text)) => string(text),
             ("regrole", None) => string(self.facts.user),
             ("name" | "char" | "text" | "bpchar" | "varchar", _) => Expr::Cast {
                 kind: CastKind::DoubleColon,
@@ -373,7 +378,7 @@ impl Rewriter<'_, '_> {
                 data_type: DataType::Varchar(None),
                 format: None,
             },
-            ("oid" | "regrole" | "regproc" | "regprocedure", _) => Expr::Cast {
+            ("oid", _) => Expr::Cast {
                 kind: CastKind::DoubleColon,
                 expr: Box::new(expr.clone()),
                 data_type: DataType::BigInt(None),
@@ -382,6 +387,43 @@ impl Rewriter<'_, '_> {
             _ => return None,
         })
     }
+}
+
+/// The catalog's columns PostgreSQL types int2vector or oidvector (0-based). Here they are
+/// lists (1-based), but for indoption, which clients also read whole as its text ("0 0").
+const VECTOR_COLUMNS: &[&str] = &[
+    "indkey",
+    "indclass",
+    "indcollation",
+    "proargtypes",
+    "conkey",
+    "confkey",
+];
+
+/// `root[i]` of a vector column, counted as PostgreSQL counts.
+fn vector_subscript(root: &Expr, access: &sqlparser::ast::AccessExpr) -> Option<Expr> {
+    let column = match root {
+        Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+        Expr::CompoundIdentifier(parts) => parts.last()?.value.to_ascii_lowercase(),
+        _ => return None,
+    };
+    let sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index }) = access else {
+        return None;
+    };
+    // pgjdbc selects it as I_INDOPTION in a subquery and subscripts that.
+    if column == "indoption" || column == "i_indoption" {
+        return snippet(&format!(
+            "CAST(string_split({root}, ' ')[({index}) + 1] AS SMALLINT)"
+        ));
+    }
+    if column.starts_with("con") {
+        // conkey and confkey are real arrays in PostgreSQL too (1-based): as they are.
+        return None;
+    }
+    VECTOR_COLUMNS
+        .contains(&column.as_str())
+        .then(|| snippet(&format!("({root})[({index}) + 1]")))
+        .flatten()
 }
 
 /// Drop `pg_catalog.` from a type name (also an array's element type): DuckDB's types are not
@@ -474,6 +516,19 @@ impl VisitorMut for Rewriter<'_, '_> {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let replacement = match expr {
+            // PostgreSQL's int2vector and oidvector columns count from 0: `i.indkey[0]`.
+            Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+                [access] => vector_subscript(root, access),
+                // `i.indkey[0]` reads as `i` . `indkey` [0].
+                [sqlparser::ast::AccessExpr::Dot(Expr::Identifier(column)), access] => match root.as_ref() {
+                    Expr::Identifier(table) => vector_subscript(
+                        &Expr::CompoundIdentifier(vec![table.clone(), column.clone()]),
+                        access,
+                    ),
+                    _ => None,
+                },
+                _ => None,
+            },
             // `pg_catalog.pg_class.relname`: the relation is ours now, under its own name.
             Expr::CompoundIdentifier(parts) if parts.len() == 3 => {
                 let schema = parts[0].value.to_ascii_lowercase();

@@ -249,3 +249,35 @@ def test_a_workspace_sees_only_its_own_objects_in_the_catalog(server):
         assert c.execute("SELECT definition FROM pg_views WHERE viewname = 'my_view'").fetchone() == (None,)
         with pytest.raises(psycopg.errors.UndefinedTable):
             c.execute("SELECT 'customers'::regclass")
+
+
+def test_pgjdbc_database_metadata(server, tmp_path):
+    """What DBeaver, DataGrip and Metabase ask pgjdbc on connect."""
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import require
+
+    jar = "/usr/share/java/postgresql.jar"
+    require(shutil.which("javac") and os.path.exists(jar), "a JDK and libpostgresql-jdbc-java")
+    server.sql("CREATE OR REPLACE MACRO add_two(x) AS x + 2")
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jdbc", "MetaApp.java")
+    subprocess.run(["javac", "-d", str(tmp_path), "-cp", jar, source], check=True, timeout=120)
+    out = subprocess.run(
+        ["java", "-cp", f"{tmp_path}:{jar}", "MetaApp", str(server.port), "pw"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = dict(line.split("=", 1) for line in out.stdout.splitlines())
+    assert seen["product"] == "PostgreSQL 15"
+    assert seen["catalogs"] == "memory,;"
+    assert "main,;" in seen["schemas"] and "sales,;" in seen["schemas"]
+    assert "customers,TABLE,people who buy,;" in seen["tables"] and "big_orders,VIEW,null,;" in seen["tables"]
+    assert seen["columns"].startswith("id,int4,4,0,null,;name,text,12,0,'anon',;balance,numeric,2,1,null,;")
+    assert seen["pk"] == "id,orders_pkey,;" or seen["pk"].startswith("id,")
+    assert seen["fk"] == "customers,id,customer_id,;"
+    assert "orders_placed,placed,t,;" in seen["index"]
+    assert seen["typeinfo_over_20"] == "true" and seen["keywords_over_100"] == "true"
+    assert "add_two" in seen["functions"]
+    assert seen["rsmd"] == "id:int4,balance:numeric:10:2"
