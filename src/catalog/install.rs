@@ -22,11 +22,59 @@ fn statements(file: &str, schema: &str) -> Vec<String> {
         .collect()
 }
 
-/// Attach `pgwire_catalog` (in memory) and create its views, tables and macros. Order
-/// matters: DuckDB binds a macro's body and a view's query when it is created.
+/// What is installed, told apart from another build's catalog: a hash of every file.
+fn fingerprint() -> String {
+    // FNV-1a: stable across builds and platforms (std's hasher is not).
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in [STATIC, PURE, PG_VIEWS, FUNCTIONS, INFO_VIEWS].concat().bytes() {
+        hash = (hash ^ byte as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Attach `pgwire_catalog` (in memory) and create its views, tables and macros, unless this
+/// build's are there already (a server started again). Order matters: DuckDB binds a macro's
+/// body and a view's query when it is created. One transaction: a half-made catalog is never
+/// seen.
 pub fn install(conn: &Connection) -> Result<(), DbError> {
     let catalog = super::CATALOG;
+    let fingerprint = fingerprint();
     conn.execute(&format!("ATTACH IF NOT EXISTS ':memory:' AS {catalog}"))?;
+    let installed = query_rows(
+        conn,
+        &format!(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = {} AND schema_name = 'pg_static' \
+             AND table_name = 'installed'",
+            quote_literal(catalog)
+        ),
+    )?;
+    if installed.first().and_then(|r| r[0].as_deref()) == Some("1") {
+        let rows = query_rows(
+            conn,
+            &format!("SELECT fingerprint FROM {catalog}.pg_static.installed"),
+        )?;
+        if rows.first().and_then(|r| r[0].as_deref()) == Some(fingerprint.as_str()) {
+            return Ok(());
+        }
+    }
+    conn.execute("BEGIN TRANSACTION")?;
+    let created = create_all(conn).and_then(|()| {
+        conn.execute(&format!(
+            "CREATE OR REPLACE TABLE {catalog}.pg_static.installed AS SELECT {} AS fingerprint",
+            quote_literal(&fingerprint)
+        ))
+    });
+    match created {
+        Ok(()) => conn.execute("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn create_all(conn: &Connection) -> Result<(), DbError> {
+    let catalog = super::CATALOG;
     for schema in [
         "pg_static",
         "pg_live",
@@ -51,6 +99,10 @@ pub fn install(conn: &Connection) -> Result<(), DbError> {
         if pg == "pg_ws" {
             pure.push(format!(
                 "CREATE OR REPLACE MACRO {catalog}.pg_ws.shown_definition(arg_sql) AS NULL::VARCHAR"
+            ));
+            pure.push(format!(
+                "CREATE OR REPLACE MACRO {catalog}.pg_ws.shown_session(arg_workspace) AS \
+                 coalesce(arg_workspace = current_database(), false)"
             ));
         }
         let views = [

@@ -95,6 +95,7 @@ pub const PG_RELATIONS: &[&str] = &[
     "pg_shdescription",
     "pg_prepared_xacts",
     "pg_timezone_names",
+    "pg_stat_activity",
     "pg_get_keywords",
 ];
 
@@ -152,6 +153,7 @@ pub const PG_FUNCTIONS: &[&str] = &[
     "to_regtype",
     "to_regclass",
     "to_regnamespace",
+    "pg_notify",
 ];
 
 /// The server's version as `version()` gives it: PostgreSQL 15 for clients that parse it,

@@ -411,6 +411,20 @@ CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_prepared_xacts AS
 SELECT NULL::BIGINT AS transaction, NULL::VARCHAR AS gid, NULL::VARCHAR AS owner,
        NULL::VARCHAR AS database WHERE false
 ;
+-- The server's sessions (pgwire_sessions()); a workspace sees those of its own catalog only
+-- (a workspace's catalog is attached under its name).
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_stat_activity AS
+SELECT NULL::BIGINT AS datid, coalesce(workspace, current_database())::VARCHAR AS datname,
+       id AS pid, NULL::INTEGER AS leader_pid, 10::BIGINT AS usesysid, "user"::VARCHAR AS usename,
+       application_name::VARCHAR AS application_name, split_part(client_address, ':', 1)::VARCHAR AS client_addr,
+       NULL::VARCHAR AS client_hostname, NULL::INTEGER AS client_port, connected_at AS backend_start,
+       NULL::TIMESTAMPTZ AS xact_start, last_activity AS query_start, last_activity AS state_change,
+       NULL::VARCHAR AS wait_event_type, NULL::VARCHAR AS wait_event, state::VARCHAR AS state,
+       NULL::BIGINT AS backend_xid, NULL::BIGINT AS backend_xmin, NULL::BIGINT AS query_id,
+       query::VARCHAR AS query, 'client backend' AS backend_type
+FROM pgwire_sessions()
+WHERE pgwire_catalog.pg_live.shown_session(workspace)
+;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_timezone_names AS
 SELECT name::VARCHAR AS name, abbrev::VARCHAR AS abbrev, utc_offset AS utc_offset, is_dst
 FROM pg_timezone_names()

@@ -117,3 +117,10 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_serial_sequence(arg_table, arg
 -- `(information_schema._pg_expandarray(i.indkey)).n`.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}._pg_expandarray(a) AS
     unnest(list_transform(range(1, len(a) + 1), lambda i: {'x': a[i], 'n': i}))
+;
+-- Which sessions pg_stat_activity shows: all to an owner; a workspace's own to it (replaced in
+-- pg_ws, see install.rs).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_session(arg_workspace) AS true
+;
+-- NOTIFY as a function: nothing listens on this server (LISTEN is accepted, never notified).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_notify(arg_channel, arg_payload) AS NULL::VARCHAR

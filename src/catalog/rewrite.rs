@@ -69,10 +69,29 @@ fn is_trigger(word: &str) -> bool {
         "json_build_array",
         "json_agg",
     ];
-    let lower = word.to_ascii_lowercase();
-    WORDS.contains(&lower.as_str())
-        || PG_RELATIONS.contains(&lower.as_str())
-        || PG_FUNCTIONS.contains(&lower.as_str())
+    static TRIGGERS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    // Every word of every statement comes here: lower-case it on the stack, look it up once.
+    let mut buf = [0u8; 64];
+    if word.len() > buf.len() {
+        return false;
+    }
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    let Ok(lower) = std::str::from_utf8(lower) else {
+        return false;
+    };
+    TRIGGERS
+        .get_or_init(|| {
+            WORDS
+                .iter()
+                .chain(PG_RELATIONS)
+                .chain(PG_FUNCTIONS)
+                .copied()
+                .collect()
+        })
+        .contains(lower)
 }
 
 /// Could `sql` need a rewrite? A lexical look, no parse: true for a trigger word or a string

@@ -22,6 +22,7 @@ const RESERVED: &[&str] = &[
     "pgwire",
     "pg_catalog",
     "information_schema",
+    crate::catalog::CATALOG,
 ];
 /// Schemas a grant may not take: they mean something to every client.
 pub(super) const RESERVED_SCHEMAS: &[&str] = &["pg_catalog", "information_schema", "pgwire"];

@@ -452,6 +452,7 @@ pub(super) fn apply_setting(
             out.command_complete("SHOW".into());
         }
         (None, Command::Reset(_) | Command::ResetAll) => out.command_complete("RESET".into()),
+        (None, Command::Notification(tag)) => out.command_complete(tag.to_string()),
         (None, _) => out.command_complete("SET".into()),
     }
     Ok(())

@@ -216,6 +216,9 @@ pub enum Command {
     Show(&'static str),
     /// SET TRANSACTION / SET SESSION CHARACTERISTICS: DuckDB has one isolation level.
     TransactionMode,
+    /// LISTEN, UNLISTEN, NOTIFY (the tag): accepted as by a server on which nothing is ever
+    /// notified (DuckDB has no channels); the command tag is PostgreSQL's.
+    Notification(&'static str),
 }
 
 /// What applying a command asks the caller to do.
@@ -287,8 +290,12 @@ fn unquote(token: &str) -> String {
 pub fn parse(sql: &str) -> Option<Command> {
     // Every statement passes here: look at its first word before tokenizing it whole.
     let first = crate::sql_text::leading_keywords(sql, 1);
-    if !matches!(first.first().map(String::as_str), Some("SET" | "RESET" | "SHOW")) {
-        return None;
+    match first.first().map(String::as_str) {
+        Some("SET" | "RESET" | "SHOW") => {}
+        Some("LISTEN") => return Some(Command::Notification("LISTEN")),
+        Some("UNLISTEN") => return Some(Command::Notification("UNLISTEN")),
+        Some("NOTIFY") => return Some(Command::Notification("NOTIFY")),
+        _ => return None,
     }
     let t = tokens(sql);
     let upper = |i: usize| t.get(i).map(|s| s.to_ascii_uppercase()).unwrap_or_default();
@@ -555,7 +562,7 @@ impl Settings {
                 }
             }
             Command::Show(name) => effects.show = Some((name.to_string(), self.get(name))),
-            Command::TransactionMode => {}
+            Command::TransactionMode | Command::Notification(_) => {}
         }
         Ok(effects)
     }

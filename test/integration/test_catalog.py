@@ -281,3 +281,28 @@ def test_pgjdbc_database_metadata(server, tmp_path):
     assert seen["typeinfo_over_20"] == "true" and seen["keywords_over_100"] == "true"
     assert "add_two" in seen["functions"]
     assert seen["rsmd"] == "id:int4,balance:numeric:10:2"
+
+
+def test_listen_notify_and_pg_stat_activity(server):
+    """LISTEN/NOTIFY are accepted as by a server on which nothing is ever notified, in both
+    protocols; pg_stat_activity is pgwire_sessions()."""
+    with psycopg.connect(server.dsn(), autocommit=True) as c:
+        for prepare in (False, True):
+            for sql, tag in (("LISTEN jobs", "LISTEN"), ("NOTIFY jobs, 'x'", "NOTIFY"), ("UNLISTEN *", "UNLISTEN")):
+                assert c.execute(sql, prepare=prepare).statusmessage == tag
+        assert c.execute("SELECT pg_notify('jobs', 'x')").fetchone() == (None,)
+        pid = c.info.backend_pid
+        rows = c.execute("SELECT pid, usename, state, query FROM pg_stat_activity").fetchall()
+        assert (pid, "duckdb", "active", "SELECT pid, usename, state, query FROM pg_stat_activity") in rows
+
+
+def test_a_workspace_sees_only_its_own_sessions(server):
+    server.sql("SELECT * FROM pgwire_create_workspace('act_ws', path := ':memory:')")
+    [[user, password]] = server.sql("SELECT name, password FROM pgwire_create_user(workspace := 'act_ws')")
+    with psycopg.connect(server.dsn(), autocommit=True) as owner, psycopg.connect(
+        server.dsn(user=user, password=password, dbname="act_ws"), autocommit=True
+    ) as ws:
+        seen_by_ws = {r[0] for r in ws.execute("SELECT pid FROM pg_stat_activity").fetchall()}
+        assert seen_by_ws == {ws.info.backend_pid}
+        seen_by_owner = {r[0] for r in owner.execute("SELECT pid FROM pg_stat_activity").fetchall()}
+        assert {ws.info.backend_pid, owner.info.backend_pid} <= seen_by_owner

@@ -110,6 +110,9 @@ PYTHON_HOST = CLIENTS + """
 import os, sys, duckdb
 rng = random.Random(int(sys.argv[1]))
 con = duckdb.connect(config={'allow_unsigned_extensions': 'true'})
+# No progress bar on stdout (the test reads it): under load pgwire_start can pass its 2 s
+# threshold while it installs the catalog.
+con.execute('SET enable_progress_bar = false')
 con.load_extension(os.environ['EXT'])
 port = con.execute("SELECT port FROM pgwire_start(0, password := 'pw', max_connections := 16)").fetchall()[0][0]
 keep = busy_clients(port, rng)
@@ -143,7 +146,7 @@ def python_run(seed):
     except subprocess.TimeoutExpired:
         return f"seed {seed}: hung"
     if result.returncode != 0 or result.stdout.strip() != "ok":
-        return f"seed {seed}: exit {result.returncode}: {result.stderr[-2000:]}"
+        return f"seed {seed}: exit {result.returncode}: {result.stdout[-300:]!r} {result.stderr[-2000:]}"
     return None
 
 
