@@ -13,6 +13,7 @@
 //!
 //! The session asks this module; it knows nothing of sessions.
 
+mod expressions;
 mod install;
 pub mod names;
 mod rewrite;

@@ -1,0 +1,168 @@
+//! Expressions PostgreSQL writes that DuckDB reads otherwise or not at all: casts to the
+//! catalog's types (regclass, regtype, ...), PostgreSQL's array text, type names qualified by
+//! `pg_catalog`, 0-based subscripts of int2vector columns, `OPERATOR(pg_catalog.~)`.
+
+use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Value};
+
+use super::rewrite::{custom_type, folded, literal_text, snippet, string, Rewriter};
+
+impl Rewriter<'_, '_> {
+    /// A cast DuckDB lacks the type for, rewritten or `None` when it stays.
+    pub(super) fn cast(&mut self, expr: &Expr, data_type: &DataType) -> Option<Expr> {
+        let mut unqualified = data_type.clone();
+        if strip_pg_catalog(&mut unqualified) {
+            let inner = self.cast(expr, &unqualified);
+            return Some(inner.unwrap_or_else(|| Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: Box::new(expr.clone()),
+                data_type: unqualified,
+                format: None,
+            }));
+        }
+        if let DataType::Array(_) = data_type {
+            let text = literal_text(expr)?;
+            if !text.starts_with('{') {
+                return None;
+            }
+            let list = crate::types::array_text_to_list(text)?;
+            return Some(Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: Box::new(string(&list)),
+                data_type: data_type.clone(),
+                format: None,
+            });
+        }
+        let ty = custom_type(data_type)?;
+        let literal = literal_text(expr);
+        let name_part = |s: &str| -> String {
+            match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => s.to_ascii_lowercase(),
+            }
+        };
+        // An OID written as a string: `'16431'::regclass`.
+        if let Some(digits) = literal.filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())) {
+            if matches!(
+                ty.as_str(),
+                "regclass" | "regtype" | "regnamespace" | "regproc" | "oid"
+            ) {
+                return snippet(digits);
+            }
+        }
+        Some(match (ty.as_str(), literal) {
+            ("regclass", Some(text)) => {
+                let (schema, relation) = match text.split_once('.') {
+                    Some((s, r)) => (Some(name_part(s)), name_part(r)),
+                    None => (None, name_part(text)),
+                };
+                let schema = schema.map_or(Expr::Value(Value::Null.into()), |s| string(&s));
+                self.call("regclass_oid", vec![schema, string(&relation)])
+            }
+            ("regclass", None) if matches!(expr, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) => {
+                self.call("regclass_lookup", vec![expr.clone()])
+            }
+            ("regclass", None) => self.call("regclass_name", vec![expr.clone()]),
+            ("regtype", Some(text)) => self.call("regtype_oid", vec![string(&text.to_ascii_lowercase())]),
+            ("regtype", None) => self.call("regtype_name", vec![expr.clone()]),
+            ("regnamespace", Some(text)) => self.call("regnamespace_oid", vec![string(&name_part(text))]),
+            ("regnamespace", None) => self.call("regnamespace_name", vec![expr.clone()]),
+            ("regproc" | "regprocedure", None) => self.call("regproc_name", vec![expr.clone()]),
+            // pg_type's typinput and kin are names here (`typinput = 'array_in'::regproc`).
+            ("regproc" | "regprocedure", Some(text)) => string(text),
+            ("regrole", None) => string(self.facts.user),
+            ("name" | "char" | "text" | "bpchar" | "varchar", _) => Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: Box::new(expr.clone()),
+                data_type: DataType::Varchar(None),
+                format: None,
+            },
+            ("oid", _) => Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: Box::new(expr.clone()),
+                data_type: DataType::BigInt(None),
+                format: None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The catalog's columns PostgreSQL types int2vector or oidvector (0-based). Here they are
+/// lists (1-based), but for indoption, which clients also read whole as its text ("0 0").
+const VECTOR_COLUMNS: &[&str] = &[
+    "indkey",
+    "indclass",
+    "indcollation",
+    "proargtypes",
+    "conkey",
+    "confkey",
+];
+
+/// `root[i]` of a vector column, counted as PostgreSQL counts.
+pub(super) fn vector_subscript(root: &Expr, access: &sqlparser::ast::AccessExpr) -> Option<Expr> {
+    let column = match root {
+        Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+        Expr::CompoundIdentifier(parts) => parts.last()?.value.to_ascii_lowercase(),
+        _ => return None,
+    };
+    let sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index }) = access else {
+        return None;
+    };
+    // pgjdbc selects it as I_INDOPTION in a subquery and subscripts that.
+    if column == "indoption" || column == "i_indoption" {
+        return snippet(&format!(
+            "CAST(string_split({root}, ' ')[({index}) + 1] AS SMALLINT)"
+        ));
+    }
+    if column.starts_with("con") {
+        // conkey and confkey are real arrays in PostgreSQL too (1-based): as they are.
+        return None;
+    }
+    VECTOR_COLUMNS
+        .contains(&column.as_str())
+        .then(|| snippet(&format!("({root})[({index}) + 1]")))
+        .flatten()
+}
+
+/// Drop `pg_catalog.` from a type name (also an array's element type): DuckDB's types are not
+/// in its pg_catalog. Whether anything was dropped.
+fn strip_pg_catalog(data_type: &mut DataType) -> bool {
+    match data_type {
+        DataType::Custom(name, _) if name.0.len() == 2 && folded(name)[0] == "pg_catalog" => {
+            let last = name.0.pop().expect("two parts");
+            name.0 = vec![last];
+            true
+        }
+        DataType::Array(
+            sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)
+            | sqlparser::ast::ArrayElemTypeDef::Parenthesis(inner),
+        ) => strip_pg_catalog(inner),
+        _ => false,
+    }
+}
+
+/// `OPERATOR(pg_catalog.~)` and its kin as the plain operator.
+pub(super) fn plain_operator(parts: &[String]) -> Option<BinaryOperator> {
+    let op = match parts {
+        [schema, op] if schema.eq_ignore_ascii_case("pg_catalog") => op.as_str(),
+        [op] => op.as_str(),
+        _ => return None,
+    };
+    Some(match op {
+        "~" => BinaryOperator::PGRegexMatch,
+        "~*" => BinaryOperator::PGRegexIMatch,
+        "!~" => BinaryOperator::PGRegexNotMatch,
+        "!~*" => BinaryOperator::PGRegexNotIMatch,
+        "=" => BinaryOperator::Eq,
+        "<>" | "!=" => BinaryOperator::NotEq,
+        "<" => BinaryOperator::Lt,
+        "<=" => BinaryOperator::LtEq,
+        ">" => BinaryOperator::Gt,
+        ">=" => BinaryOperator::GtEq,
+        "||" => BinaryOperator::StringConcat,
+        "+" => BinaryOperator::Plus,
+        "-" => BinaryOperator::Minus,
+        _ => return None,
+    })
+}
