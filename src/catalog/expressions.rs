@@ -19,16 +19,22 @@ impl Rewriter<'_, '_> {
                 format: None,
             }));
         }
-        if let DataType::Array(_) = data_type {
-            let text = literal_text(expr)?;
-            if !text.starts_with('{') {
-                return None;
-            }
-            let list = crate::types::array_text_to_list(text)?;
+        if let DataType::Array(element) = data_type {
+            // `$1::oid[]`, `'{1,2}'::regclass[]`: arrays of OIDs are lists of UINTEGER.
+            let oids = element_type(element)
+                .and_then(custom_type)
+                .is_some_and(|t| is_oid_type(&t));
+            let target = if oids { uinteger_array() } else { data_type.clone() };
+            let array_text = literal_text(expr).filter(|t| t.starts_with('{'));
+            let value = match array_text {
+                Some(text) => string(&crate::types::array_text_to_list(text)?),
+                None if oids => expr.clone(),
+                None => return None,
+            };
             return Some(Expr::Cast {
                 kind: CastKind::DoubleColon,
-                expr: Box::new(string(&list)),
-                data_type: data_type.clone(),
+                expr: Box::new(value),
+                data_type: target,
                 format: None,
             });
         }
@@ -76,10 +82,11 @@ impl Rewriter<'_, '_> {
                 data_type: DataType::Varchar(None),
                 format: None,
             },
+            // An OID is a UINTEGER here (PostgreSQL's oid on the wire).
             ("oid", _) => Expr::Cast {
                 kind: CastKind::DoubleColon,
                 expr: Box::new(expr.clone()),
-                data_type: DataType::BigInt(None),
+                data_type: uinteger(),
                 format: None,
             },
             _ => return None,
@@ -122,6 +129,36 @@ pub(super) fn vector_subscript(root: &Expr, access: &sqlparser::ast::AccessExpr)
         .contains(&column.as_str())
         .then(|| snippet(&format!("({root})[({index}) + 1]")))
         .flatten()
+}
+
+/// Types that are OIDs here (UINTEGER, PostgreSQL's oid on the wire).
+fn is_oid_type(name: &str) -> bool {
+    matches!(
+        name,
+        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace" | "regrole"
+    )
+}
+
+fn element_type(element: &sqlparser::ast::ArrayElemTypeDef) -> Option<&DataType> {
+    use sqlparser::ast::ArrayElemTypeDef as E;
+    match element {
+        E::SquareBracket(inner, _) | E::AngleBracket(inner) | E::Parenthesis(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+fn uinteger() -> DataType {
+    DataType::Custom(
+        sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("UINTEGER")]),
+        vec![],
+    )
+}
+
+fn uinteger_array() -> DataType {
+    DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(
+        Box::new(uinteger()),
+        None,
+    ))
 }
 
 /// Drop `pg_catalog.` from a type name (also an array's element type): DuckDB's types are not

@@ -104,6 +104,12 @@ fn create_all(conn: &Connection) -> Result<(), DbError> {
                 "CREATE OR REPLACE MACRO {catalog}.pg_ws.shown_session(arg_workspace) AS \
                  coalesce(arg_workspace = current_database(), false)"
             ));
+            // Fail closed: a workspace sees the settings that describe its own session's
+            // formats only (others can show the host's paths, memory, extensions).
+            pure.push(format!(
+                "CREATE OR REPLACE MACRO {catalog}.pg_ws.shown_setting(arg_name) AS arg_name IN \
+                 ('TimeZone', 'Calendar', 'default_order', 'default_null_order', 'preserve_insertion_order')"
+            ));
         }
         let views = [
             pure,

@@ -121,7 +121,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.regproc_name(arg_function_oid) AS coa
 ;
 -- `$1::regclass`: a name (optionally schema-qualified) or an OID, known only when bound.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.regclass_lookup(arg_text) AS CASE
-    WHEN regexp_matches(arg_text::VARCHAR, '^[0-9]+$') THEN arg_text::BIGINT
+    WHEN regexp_matches(arg_text::VARCHAR, '^[0-9]+$') THEN arg_text::UINTEGER
     WHEN contains(arg_text::VARCHAR, '.') THEN pgwire_catalog.{s}.regclass_oid(
         lower(split_part(arg_text::VARCHAR, '.', 1)), lower(split_part(arg_text::VARCHAR, '.', 2)))
     ELSE pgwire_catalog.{s}.regclass_oid(NULL, lower(arg_text::VARCHAR)) END

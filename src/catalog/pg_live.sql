@@ -14,38 +14,38 @@
 -- The namespaces: DuckDB's schemas of the current database, then pg_catalog and
 -- information_schema with PostgreSQL's OIDs.
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_namespace AS
-SELECT oid::BIGINT AS oid, schema_name::VARCHAR AS nspname, 10::BIGINT AS nspowner,
+SELECT oid::UINTEGER AS oid, schema_name::VARCHAR AS nspname, 10::UINTEGER AS nspowner,
        NULL::VARCHAR[] AS nspacl, comment::VARCHAR AS pgwire_comment
 FROM duckdb_schemas() WHERE database_name = current_database()
-UNION ALL SELECT 11, 'pg_catalog', 10, NULL, 'system catalog schema'
-UNION ALL SELECT 13183, 'information_schema', 10, NULL, NULL
+UNION ALL SELECT 11::UINTEGER, 'pg_catalog', 10::UINTEGER, NULL, 'system catalog schema'
+UNION ALL SELECT 13183::UINTEGER, 'information_schema', 10::UINTEGER, NULL, NULL
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_type AS
-SELECT s.oid, s.typname, 11::BIGINT AS typnamespace, 10::BIGINT AS typowner, s.typlen,
+SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner, s.typlen,
        s.typbyval, s.typtype, s.typcategory, s.typispreferred, true AS typisdefined,
-       ','::VARCHAR AS typdelim, 0::BIGINT AS typrelid, 0::BIGINT AS typsubscript, s.typelem,
+       ','::VARCHAR AS typdelim, 0::UINTEGER AS typrelid, 0::UINTEGER AS typsubscript, s.typelem,
        s.typarray, s.typinput, s.typoutput, s.typreceive, s.typsend,
        '-'::VARCHAR AS typmodin, '-'::VARCHAR AS typmodout, '-'::VARCHAR AS typanalyze,
-       s.typalign, 'p'::VARCHAR AS typstorage, false AS typnotnull, 0::BIGINT AS typbasetype,
+       s.typalign, 'p'::VARCHAR AS typstorage, false AS typnotnull, 0::UINTEGER AS typbasetype,
        -1 AS typtypmod, 0 AS typndims, s.typcollation, NULL::VARCHAR AS typdefaultbin,
        NULL::VARCHAR AS typdefault, NULL::VARCHAR[] AS typacl
 FROM pgwire_catalog.pg_static.types s
 UNION ALL
-SELECT t.type_oid::BIGINT, t.type_name, t.schema_oid::BIGINT, 10, 4, true, 'e', 'E', false, true,
-       ',', 0, 0, 0, 0, 'enum_in', 'enum_out', 'enum_recv', 'enum_send', '-', '-', '-', 'i', 'p',
-       false, 0, -1, 0, 0, NULL, NULL, NULL
+SELECT t.type_oid::UINTEGER, t.type_name, t.schema_oid::UINTEGER, 10::UINTEGER, 4, true, 'e', 'E', false, true,
+       ',', 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, 'enum_in', 'enum_out', 'enum_recv', 'enum_send',
+       '-', '-', '-', 'i', 'p', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
 FROM duckdb_types() t
 WHERE t.database_name = current_database() AND NOT t.internal AND t.logical_type = 'ENUM'
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_enum AS
-SELECT (t.type_oid * 1000 + l.n)::BIGINT AS oid, t.type_oid::BIGINT AS enumtypid,
+SELECT (t.type_oid * 1000 + l.n)::UINTEGER AS oid, t.type_oid::UINTEGER AS enumtypid,
        l.n::FLOAT AS enumsortorder, l.label::VARCHAR AS enumlabel
 FROM duckdb_types() t, unnest(t.labels) WITH ORDINALITY AS l(label, n)
 WHERE t.database_name = current_database() AND NOT t.internal AND t.logical_type = 'ENUM'
 ;
 -- Relations: tables, views, indexes, sequences of the current database.
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_relations AS
-SELECT table_oid::BIGINT AS oid, table_name::VARCHAR AS relname, schema_oid::BIGINT AS relnamespace,
+SELECT table_oid::UINTEGER AS oid, table_name::VARCHAR AS relname, schema_oid::UINTEGER AS relnamespace,
        'r' AS relkind, column_count::SMALLINT AS relnatts, estimated_size::FLOAT AS reltuples,
        index_count > 0 OR has_primary_key AS relhasindex, check_constraint_count::SMALLINT AS relchecks,
        comment::VARCHAR AS pgwire_comment, temporary, pgwire_catalog.pg_live.shown_definition(sql)::VARCHAR AS pgwire_sql,
@@ -56,65 +56,65 @@ SELECT table_oid::BIGINT AS oid, table_name::VARCHAR AS relname, schema_oid::BIG
                       OR (k.schema_name = t.schema_name AND k.referenced_table = t.table_name))) AS pgwire_triggers
 FROM duckdb_tables() t WHERE database_name = current_database()
 UNION ALL
-SELECT view_oid, view_name, schema_oid, 'v', column_count, 0, false, 0, comment, temporary,
+SELECT view_oid::UINTEGER, view_name, schema_oid::UINTEGER, 'v', column_count, 0, false, 0, comment, temporary,
        pgwire_catalog.pg_live.shown_definition(sql), false
 FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
 UNION ALL
-SELECT index_oid, index_name, schema_oid, 'i', 0, 0, false, 0, comment, false, sql, false
+SELECT index_oid::UINTEGER, index_name, schema_oid::UINTEGER, 'i', 0, 0, false, 0, comment, false, sql, false
 FROM duckdb_indexes() WHERE database_name = current_database()
 UNION ALL
-SELECT sequence_oid, sequence_name, schema_oid, 'S', 3, 1, false, 0, comment, temporary,
+SELECT sequence_oid::UINTEGER, sequence_name, schema_oid::UINTEGER, 'S', 3, 1, false, 0, comment, temporary,
        pgwire_catalog.pg_live.shown_definition(sql), false
 FROM duckdb_sequences() WHERE database_name = current_database()
 UNION ALL
 -- The primary keys and unique constraints PostgreSQL backs with an index.
 SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index), constraint_name,
-       schema_oid, 'i', len(constraint_column_indexes), 0, false, 0, NULL, false, NULL, false
+       schema_oid::UINTEGER, 'i', len(constraint_column_indexes), 0, false, 0, NULL, false, NULL, false
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_class AS
-SELECT oid, relname, relnamespace, 0::BIGINT AS reltype, 0::BIGINT AS reloftype,
-       10::BIGINT AS relowner, -- Tables are heap; indexes (DuckDB's ART: ordered, unique or not) answer as btree,
+SELECT oid, relname, relnamespace, 0::UINTEGER AS reltype, 0::UINTEGER AS reloftype,
+       10::UINTEGER AS relowner, -- Tables are heap; indexes (DuckDB's ART: ordered, unique or not) answer as btree,
        -- which is what tools know how to show.
-       CASE WHEN relkind IN ('r', 'S') THEN 2::BIGINT WHEN relkind = 'i' THEN 403::BIGINT ELSE 0::BIGINT END AS relam,
-       oid AS relfilenode, 0::BIGINT AS reltablespace, 0 AS relpages, reltuples,
-       0 AS relallvisible, 0::BIGINT AS reltoastrelid, relhasindex, false AS relisshared,
+       CASE WHEN relkind IN ('r', 'S') THEN 2::UINTEGER WHEN relkind = 'i' THEN 403::UINTEGER ELSE 0::UINTEGER END AS relam,
+       oid AS relfilenode, 0::UINTEGER AS reltablespace, 0 AS relpages, reltuples,
+       0 AS relallvisible, 0::UINTEGER AS reltoastrelid, relhasindex, false AS relisshared,
        CASE WHEN temporary THEN 't' ELSE 'p' END AS relpersistence, relkind, relnatts, relchecks,
        false AS relhasrules, pgwire_triggers AS relhastriggers, false AS relhassubclass,
        false AS relrowsecurity, false AS relforcerowsecurity, true AS relispopulated,
-       'd' AS relreplident, false AS relispartition, 0::BIGINT AS relrewrite,
-       0::BIGINT AS relfrozenxid, 0::BIGINT AS relminmxid, NULL::VARCHAR[] AS relacl,
+       'd' AS relreplident, false AS relispartition, 0::UINTEGER AS relrewrite,
+       0::UINTEGER AS relfrozenxid, 0::UINTEGER AS relminmxid, NULL::VARCHAR[] AS relacl,
        NULL::VARCHAR[] AS reloptions, NULL::VARCHAR AS relpartbound
 FROM pgwire_catalog.pg_live.pgwire_relations
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_attribute AS
-SELECT c.table_oid::BIGINT AS attrelid, c.column_name::VARCHAR AS attname,
-       pgwire_catalog.pg_live.type_oid(c.data_type)::BIGINT AS atttypid,
+SELECT c.table_oid::UINTEGER AS attrelid, c.column_name::VARCHAR AS attname,
+       pgwire_catalog.pg_live.type_oid(c.data_type)::UINTEGER AS atttypid,
        -1 AS attstattarget, -1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum,
        0 AS attndims, -1 AS attcacheoff, pgwire_catalog.pg_live.type_mod(c.data_type) AS atttypmod,
        false AS attbyval, 'x' AS attalign, 'p' AS attstorage, '' AS attcompression,
        NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef,
        false AS atthasmissing, '' AS attidentity, '' AS attgenerated,
        false AS attisdropped, true AS attislocal, 0 AS attinhcount,
-       CASE WHEN pgwire_catalog.pg_live.type_oid(c.data_type) IN (25, 1043) THEN 100::BIGINT ELSE 0::BIGINT END AS attcollation,
+       CASE WHEN pgwire_catalog.pg_live.type_oid(c.data_type) IN (25, 1043) THEN 100::UINTEGER ELSE 0::UINTEGER END AS attcollation,
        NULL::VARCHAR[] AS attacl, NULL::VARCHAR[] AS attoptions, NULL::VARCHAR[] AS attfdwoptions,
        NULL::VARCHAR AS attmissingval, c.comment::VARCHAR AS pgwire_comment,
        c.column_default::VARCHAR AS pgwire_default, c.data_type::VARCHAR AS pgwire_type
 FROM duckdb_columns() c WHERE c.database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_attrdef AS
-SELECT (attrelid * 1000 + attnum)::BIGINT AS oid, attrelid AS adrelid, attnum AS adnum,
+SELECT (attrelid * 1000 + attnum)::UINTEGER AS oid, attrelid AS adrelid, attnum AS adnum,
        pgwire_default AS adbin
 FROM pgwire_catalog.pg_live.pg_attribute WHERE atthasdef
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_constraint AS
 SELECT pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index) AS oid,
-       k.constraint_name::VARCHAR AS conname, k.schema_oid::BIGINT AS connamespace,
+       k.constraint_name::VARCHAR AS conname, k.schema_oid::UINTEGER AS connamespace,
        CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u'
             WHEN 'FOREIGN KEY' THEN 'f' WHEN 'CHECK' THEN 'c' END AS contype,
        false AS condeferrable, false AS condeferred, true AS convalidated,
-       k.table_oid::BIGINT AS conrelid, 0::BIGINT AS contypid,
+       k.table_oid::UINTEGER AS conrelid, 0::UINTEGER AS contypid,
        CASE WHEN k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')
             THEN pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index)
             WHEN k.constraint_type = 'FOREIGN KEY' THEN coalesce((
@@ -124,11 +124,11 @@ SELECT pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index) AS
                   AND p.table_name = k.referenced_table
                   AND p.constraint_type IN ('PRIMARY KEY', 'UNIQUE')
                   AND p.constraint_column_names = k.referenced_column_names LIMIT 1), 0)
-            ELSE 0 END::BIGINT AS conindid,
-       0::BIGINT AS conparentid,
+            ELSE 0 END::UINTEGER AS conindid,
+       0::UINTEGER AS conparentid,
        coalesce((SELECT t.table_oid FROM duckdb_tables() t
                  WHERE t.database_name = k.database_name AND t.schema_name = k.schema_name
-                   AND t.table_name = k.referenced_table), 0)::BIGINT AS confrelid,
+                   AND t.table_name = k.referenced_table), 0)::UINTEGER AS confrelid,
        CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confupdtype,
        CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confdeltype,
        CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 's' ELSE ' ' END AS confmatchtype,
@@ -152,14 +152,14 @@ WHERE k.database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_index AS
 SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index) AS indexrelid,
-       table_oid::BIGINT AS indrelid, len(constraint_column_indexes)::SMALLINT AS indnatts,
+       table_oid::UINTEGER AS indrelid, len(constraint_column_indexes)::SMALLINT AS indnatts,
        len(constraint_column_indexes)::SMALLINT AS indnkeyatts, true AS indisunique,
        false AS indnullsnotdistinct, constraint_type = 'PRIMARY KEY' AS indisprimary,
        false AS indisexclusion, true AS indimmediate, false AS indisclustered, true AS indisvalid,
        false AS indcheckxmin, true AS indisready, true AS indislive, false AS indisreplident,
        list_transform(constraint_column_indexes, lambda i: (i + 1)::SMALLINT) AS indkey,
-       list_transform(constraint_column_indexes, lambda i: 0::BIGINT) AS indcollation,
-       list_transform(constraint_column_indexes, lambda i: 0::BIGINT) AS indclass,
+       list_transform(constraint_column_indexes, lambda i: 0::UINTEGER) AS indcollation,
+       list_transform(constraint_column_indexes, lambda i: 0::UINTEGER) AS indclass,
        -- int2vector: clients read its text form ("0 0"; SQLAlchemy splits it).
        array_to_string(list_transform(constraint_column_indexes, lambda i: '0'), ' ') AS indoption,
        NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred,
@@ -169,12 +169,12 @@ SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index) AS ind
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
 UNION ALL
-SELECT i.index_oid::BIGINT, i.table_oid::BIGINT, 1, 1, i.is_unique, false, i.is_primary, false, true,
+SELECT i.index_oid::UINTEGER, i.table_oid::UINTEGER, 1, 1, i.is_unique, false, i.is_primary, false, true,
        false, true, false, true, true, false,
        -- DuckDB gives an index's keys as expressions: the ones that are plain columns get
        -- their numbers, others 0 (as PostgreSQL does for expressions).
-       coalesce(k.keys, []), list_transform(coalesce(k.keys, []), lambda x: 0::BIGINT),
-       list_transform(coalesce(k.keys, []), lambda x: 0::BIGINT),
+       coalesce(k.keys, []), list_transform(coalesce(k.keys, []), lambda x: 0::UINTEGER),
+       list_transform(coalesce(k.keys, []), lambda x: 0::UINTEGER),
        array_to_string(list_transform(coalesce(k.keys, []), lambda x: '0'), ' '), NULL, NULL, rtrim(i.sql, ';')
 FROM duckdb_indexes() i
 LEFT JOIN (
@@ -188,39 +188,39 @@ LEFT JOIN (
 WHERE i.database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_description AS
-SELECT oid AS objoid, 1259::BIGINT AS classoid, 0 AS objsubid, pgwire_comment AS description
+SELECT oid AS objoid, 1259::UINTEGER AS classoid, 0 AS objsubid, pgwire_comment AS description
 FROM pgwire_catalog.pg_live.pgwire_relations WHERE pgwire_comment IS NOT NULL
 UNION ALL
-SELECT attrelid, 1259, attnum, pgwire_comment
+SELECT attrelid, 1259::UINTEGER, attnum, pgwire_comment
 FROM pgwire_catalog.pg_live.pg_attribute WHERE pgwire_comment IS NOT NULL
 UNION ALL
-SELECT oid, 2615, 0, pgwire_comment FROM pgwire_catalog.pg_live.pg_namespace
+SELECT oid, 2615::UINTEGER, 0, pgwire_comment FROM pgwire_catalog.pg_live.pg_namespace
 WHERE pgwire_comment IS NOT NULL
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_database AS
-SELECT database_oid::BIGINT AS oid, database_name::VARCHAR AS datname, 10::BIGINT AS datdba,
+SELECT database_oid::UINTEGER AS oid, database_name::VARCHAR AS datname, 10::UINTEGER AS datdba,
        6 AS encoding, 'c' AS datlocprovider, false AS datistemplate, true AS datallowconn,
-       -1 AS datconnlimit, 0::BIGINT AS datfrozenxid, 0::BIGINT AS datminmxid,
-       1663::BIGINT AS dattablespace, 'C' AS datcollate, 'C' AS datctype,
+       -1 AS datconnlimit, 0::UINTEGER AS datfrozenxid, 0::UINTEGER AS datminmxid,
+       1663::UINTEGER AS dattablespace, 'C' AS datcollate, 'C' AS datctype,
        NULL::VARCHAR AS daticulocale, NULL::VARCHAR AS datcollversion, NULL::VARCHAR[] AS datacl
 FROM duckdb_databases() WHERE database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_proc AS
 -- A function has no OID in DuckDB: one is made from its name and parameters (stable).
-SELECT (hash(f.schema_name, f.function_name, f.parameters::VARCHAR) % 1000000000 + 1000000000)::BIGINT AS oid,
-       f.function_name::VARCHAR AS proname, s.oid::BIGINT AS pronamespace,
-       10::BIGINT AS proowner, 14::BIGINT AS prolang, 1::FLOAT AS procost, 0::FLOAT AS prorows,
-       0::BIGINT AS provariadic, '-' AS prosupport,
+SELECT (hash(f.schema_name, f.function_name, f.parameters::VARCHAR) % 1000000000 + 1000000000)::UINTEGER AS oid,
+       f.function_name::VARCHAR AS proname, s.oid::UINTEGER AS pronamespace,
+       10::UINTEGER AS proowner, 14::UINTEGER AS prolang, 1::FLOAT AS procost, 0::FLOAT AS prorows,
+       0::UINTEGER AS provariadic, '-' AS prosupport,
        CASE f.function_type WHEN 'aggregate' THEN 'a' WHEN 'window' THEN 'w' ELSE 'f' END AS prokind,
        false AS prosecdef, false AS proleakproof, false AS proisstrict,
        f.function_type = 'table' OR f.function_type = 'table_macro' AS proretset,
        CASE WHEN f.stability = 'CONSISTENT' THEN 'i' ELSE 'v' END AS provolatile, 's' AS proparallel,
        len(f.parameters)::SMALLINT AS pronargs, 0::SMALLINT AS pronargdefaults,
-       CASE WHEN f.return_type IS NULL THEN 2249 ELSE pgwire_catalog.pg_live.type_oid(f.return_type) END::BIGINT AS prorettype,
-       (SELECT list(pgwire_catalog.pg_live.type_oid(coalesce(p.t, 'VARCHAR'))::BIGINT ORDER BY p.pos)
+       CASE WHEN f.return_type IS NULL THEN 2249 ELSE pgwire_catalog.pg_live.type_oid(f.return_type) END::UINTEGER AS prorettype,
+       (SELECT list(pgwire_catalog.pg_live.type_oid(coalesce(p.t, 'VARCHAR'))::UINTEGER ORDER BY p.pos)
         FROM unnest(f.parameter_types) WITH ORDINALITY AS p(t, pos)) AS proargtypes,
-       NULL::BIGINT[] AS proallargtypes, NULL::VARCHAR[] AS proargmodes, f.parameters::VARCHAR[] AS proargnames,
-       NULL::VARCHAR AS proargdefaults, NULL::BIGINT[] AS protrftypes,
+       NULL::UINTEGER[] AS proallargtypes, NULL::VARCHAR[] AS proargmodes, f.parameters::VARCHAR[] AS proargnames,
+       NULL::VARCHAR AS proargdefaults, NULL::UINTEGER[] AS protrftypes,
        pgwire_catalog.pg_live.shown_definition(coalesce(f.macro_definition, f.function_name))::VARCHAR AS prosrc, NULL::VARCHAR AS probin,
        NULL::VARCHAR AS prosqlbody, NULL::VARCHAR[] AS proconfig, NULL::VARCHAR[] AS proacl,
        f.return_type::VARCHAR AS pgwire_result,
@@ -238,11 +238,9 @@ SELECT name::VARCHAR AS name, value::VARCHAR AS setting, NULL::VARCHAR AS unit,
        NULL::VARCHAR[] AS enumvals, NULL::VARCHAR AS boot_val, NULL::VARCHAR AS reset_val,
        NULL::VARCHAR AS sourcefile, NULL::INTEGER AS sourceline, false AS pending_restart
 FROM duckdb_settings()
--- Settings that show the host's files, paths or secrets are not shown.
-WHERE name NOT IN ('home_directory', 'temp_directory', 'extension_directory', 'secret_directory',
-                   'custom_extension_repository', 'autoinstall_extension_repository', 'allowed_paths',
-                   'allowed_directories', 'log_query_path', 'http_proxy', 'http_proxy_password',
-                   'http_proxy_username', 'custom_user_agent')
+-- An owner sees every setting of the instance; a workspace only a short allow-list (see
+-- shown_setting: the others can show the host's paths, memory and more).
+WHERE pgwire_catalog.pg_live.shown_setting(name)
 UNION ALL
 -- The server's fixed parameters, as PostgreSQL 15 has them (pgjdbc reads max_index_keys).
 SELECT name, setting, NULL, 'Preset Options', NULL, NULL, 'internal', 'string', 'default', NULL, NULL,
@@ -274,12 +272,12 @@ JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = t.relnamespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_sequences AS
 SELECT schema_name::VARCHAR AS schemaname, sequence_name::VARCHAR AS sequencename,
-       'duckdb' AS sequenceowner, 20::BIGINT AS data_type, start_value, min_value, max_value,
-       increment_by, cycle, 1::BIGINT AS cache_size, last_value
+       'duckdb' AS sequenceowner, 20::UINTEGER AS data_type, start_value, min_value, max_value,
+       increment_by, cycle, 1::UINTEGER AS cache_size, last_value
 FROM duckdb_sequences() WHERE database_name = current_database()
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_sequence AS
-SELECT sequence_oid::BIGINT AS seqrelid, 20::BIGINT AS seqtypid, start_value AS seqstart,
+SELECT sequence_oid::UINTEGER AS seqrelid, 20::UINTEGER AS seqtypid, start_value AS seqstart,
        increment_by AS seqincrement, max_value AS seqmax, min_value AS seqmin, 1::BIGINT AS seqcache,
        cycle AS seqcycle
 FROM duckdb_sequences() WHERE database_name = current_database()
@@ -290,7 +288,7 @@ SELECT NULL::VARCHAR AS schemaname, NULL::VARCHAR AS matviewname, NULL::VARCHAR 
 WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_roles AS
-SELECT 10::BIGINT AS oid, current_user::VARCHAR AS rolname, true AS rolsuper, true AS rolinherit,
+SELECT 10::UINTEGER AS oid, current_user::VARCHAR AS rolname, true AS rolsuper, true AS rolinherit,
        false AS rolcreaterole, false AS rolcreatedb, true AS rolcanlogin, false AS rolreplication,
        -1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil,
        false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig
@@ -307,120 +305,120 @@ SELECT oid, rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlog
 FROM pgwire_catalog.pg_live.pg_roles
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_auth_members AS
-SELECT NULL::BIGINT AS roleid, NULL::BIGINT AS member, NULL::BIGINT AS grantor, false AS admin_option
+SELECT NULL::UINTEGER AS roleid, NULL::UINTEGER AS member, NULL::UINTEGER AS grantor, false AS admin_option
 WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_am AS
-SELECT * FROM (VALUES (2::BIGINT, 'heap', 'heap_tableam_handler', 't', false),
-                      (403::BIGINT, 'btree', 'bthandler', 'i', true)) t(oid, amname, amhandler, amtype, amcanorder)
+SELECT * FROM (VALUES (2::UINTEGER, 'heap', 'heap_tableam_handler', 't', false),
+                      (403::UINTEGER, 'btree', 'bthandler', 'i', true)) t(oid, amname, amhandler, amtype, amcanorder)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_tablespace AS
-SELECT * FROM (VALUES (1663::BIGINT, 'pg_default', 10::BIGINT, NULL::VARCHAR[], NULL::VARCHAR[]))
+SELECT * FROM (VALUES (1663::UINTEGER, 'pg_default', 10::UINTEGER, NULL::VARCHAR[], NULL::VARCHAR[]))
     t(oid, spcname, spcowner, spcacl, spcoptions)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_collation AS
-SELECT * FROM (VALUES (100::BIGINT, 'default', 11::BIGINT, 10::BIGINT, 'd', true, -1, NULL::VARCHAR, NULL::VARCHAR),
-                      (950::BIGINT, 'C', 11::BIGINT, 10::BIGINT, 'c', true, -1, 'C', 'C'))
+SELECT * FROM (VALUES (100::UINTEGER, 'default', 11::UINTEGER, 10::UINTEGER, 'd', true, -1, NULL::VARCHAR, NULL::VARCHAR),
+                      (950::UINTEGER, 'C', 11::UINTEGER, 10::UINTEGER, 'c', true, -1, 'C', 'C'))
     t(oid, collname, collnamespace, collowner, collprovider, collisdeterministic, collencoding,
       collcollate, collctype)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_extension AS
-SELECT * FROM (VALUES (13000::BIGINT, 'plpgsql', 10::BIGINT, 11::BIGINT, false, '1.0'))
+SELECT * FROM (VALUES (13000::UINTEGER, 'plpgsql', 10::UINTEGER, 11::UINTEGER, false, '1.0'))
     t(oid, extname, extowner, extnamespace, extrelocatable, extversion)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_language AS
-SELECT * FROM (VALUES (12::BIGINT, 'internal', 10::BIGINT, false, false),
-                      (14::BIGINT, 'sql', 10::BIGINT, false, true))
+SELECT * FROM (VALUES (12::UINTEGER, 'internal', 10::UINTEGER, false, false),
+                      (14::UINTEGER, 'sql', 10::UINTEGER, false, true))
     t(oid, lanname, lanowner, lanispl, lanpltrusted)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_range AS
-SELECT NULL::BIGINT AS rngtypid, NULL::BIGINT AS rngsubtype, NULL::BIGINT AS rngmultitypid,
-       NULL::BIGINT AS rngcollation, NULL::BIGINT AS rngsubopc WHERE false
+SELECT NULL::UINTEGER AS rngtypid, NULL::UINTEGER AS rngsubtype, NULL::UINTEGER AS rngmultitypid,
+       NULL::UINTEGER AS rngcollation, NULL::UINTEGER AS rngsubopc WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_inherits AS
-SELECT NULL::BIGINT AS inhrelid, NULL::BIGINT AS inhparent, NULL::INTEGER AS inhseqno,
+SELECT NULL::UINTEGER AS inhrelid, NULL::UINTEGER AS inhparent, NULL::INTEGER AS inhseqno,
        false AS inhdetachpending WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_trigger AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS tgrelid, NULL::BIGINT AS tgparentid, NULL::VARCHAR AS tgname,
-       NULL::BIGINT AS tgfoid, NULL::SMALLINT AS tgtype, NULL::VARCHAR AS tgenabled,
-       false AS tgisinternal, NULL::BIGINT AS tgconstrrelid, NULL::BIGINT AS tgconstrindid,
-       NULL::BIGINT AS tgconstraint WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS tgrelid, NULL::UINTEGER AS tgparentid, NULL::VARCHAR AS tgname,
+       NULL::UINTEGER AS tgfoid, NULL::SMALLINT AS tgtype, NULL::VARCHAR AS tgenabled,
+       false AS tgisinternal, NULL::UINTEGER AS tgconstrrelid, NULL::UINTEGER AS tgconstrindid,
+       NULL::UINTEGER AS tgconstraint WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_rewrite AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS rulename, NULL::BIGINT AS ev_class,
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS rulename, NULL::UINTEGER AS ev_class,
        NULL::VARCHAR AS ev_type, NULL::VARCHAR AS ev_enabled, false AS is_instead WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_policy AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS polname, NULL::BIGINT AS polrelid, NULL::VARCHAR AS polcmd,
-       false AS polpermissive, NULL::BIGINT[] AS polroles, NULL::VARCHAR AS polqual,
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS polname, NULL::UINTEGER AS polrelid, NULL::VARCHAR AS polcmd,
+       false AS polpermissive, NULL::UINTEGER[] AS polroles, NULL::VARCHAR AS polqual,
        NULL::VARCHAR AS polwithcheck WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_depend AS
-SELECT NULL::BIGINT AS classid, NULL::BIGINT AS objid, NULL::INTEGER AS objsubid,
-       NULL::BIGINT AS refclassid, NULL::BIGINT AS refobjid, NULL::INTEGER AS refobjsubid,
+SELECT NULL::UINTEGER AS classid, NULL::UINTEGER AS objid, NULL::INTEGER AS objsubid,
+       NULL::UINTEGER AS refclassid, NULL::UINTEGER AS refobjid, NULL::INTEGER AS refobjsubid,
        NULL::VARCHAR AS deptype WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_statistic_ext AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS stxrelid, NULL::VARCHAR AS stxname, NULL::BIGINT AS stxnamespace,
-       NULL::BIGINT AS stxowner, NULL::INTEGER AS stxstattarget, NULL::SMALLINT[] AS stxkeys,
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS stxrelid, NULL::VARCHAR AS stxname, NULL::UINTEGER AS stxnamespace,
+       NULL::UINTEGER AS stxowner, NULL::INTEGER AS stxstattarget, NULL::SMALLINT[] AS stxkeys,
        NULL::VARCHAR[] AS stxkind WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_publication AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS pubname, false AS puballtables WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS pubname, false AS puballtables WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_publication_rel AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS prpubid, NULL::BIGINT AS prrelid,
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS prpubid, NULL::UINTEGER AS prrelid,
        NULL::VARCHAR AS prqual, NULL::SMALLINT[] AS prattrs WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_publication_namespace AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS pnpubid, NULL::BIGINT AS pnnspid WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS pnpubid, NULL::UINTEGER AS pnnspid WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_foreign_table AS
-SELECT NULL::BIGINT AS ftrelid, NULL::BIGINT AS ftserver, NULL::VARCHAR[] AS ftoptions WHERE false
+SELECT NULL::UINTEGER AS ftrelid, NULL::UINTEGER AS ftserver, NULL::VARCHAR[] AS ftoptions WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_partitioned_table AS
-SELECT NULL::BIGINT AS partrelid, NULL::VARCHAR AS partstrat, NULL::SMALLINT AS partnatts WHERE false
+SELECT NULL::UINTEGER AS partrelid, NULL::VARCHAR AS partstrat, NULL::SMALLINT AS partnatts WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_event_trigger AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS evtname, NULL::VARCHAR AS evtevent WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS evtname, NULL::VARCHAR AS evtevent WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_cast AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS castsource, NULL::BIGINT AS casttarget,
-       NULL::BIGINT AS castfunc, NULL::VARCHAR AS castcontext, NULL::VARCHAR AS castmethod WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS castsource, NULL::UINTEGER AS casttarget,
+       NULL::UINTEGER AS castfunc, NULL::VARCHAR AS castcontext, NULL::VARCHAR AS castmethod WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_operator AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS oprname, NULL::BIGINT AS oprnamespace,
-       NULL::BIGINT AS oprleft, NULL::BIGINT AS oprright, NULL::BIGINT AS oprresult WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS oprname, NULL::UINTEGER AS oprnamespace,
+       NULL::UINTEGER AS oprleft, NULL::UINTEGER AS oprright, NULL::UINTEGER AS oprresult WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_opclass AS
-SELECT NULL::BIGINT AS oid, NULL::BIGINT AS opcmethod, NULL::VARCHAR AS opcname,
-       NULL::BIGINT AS opcnamespace, false AS opcdefault WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS opcmethod, NULL::VARCHAR AS opcname,
+       NULL::UINTEGER AS opcnamespace, false AS opcdefault WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_conversion AS
-SELECT NULL::BIGINT AS oid, NULL::VARCHAR AS conname WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS conname WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_locks AS
-SELECT NULL::VARCHAR AS locktype, NULL::BIGINT AS database, NULL::BIGINT AS relation,
+SELECT NULL::VARCHAR AS locktype, NULL::UINTEGER AS database, NULL::UINTEGER AS relation,
        NULL::INTEGER AS pid, NULL::VARCHAR AS mode, false AS granted WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_shdescription AS
-SELECT NULL::BIGINT AS objoid, NULL::BIGINT AS classoid, NULL::VARCHAR AS description WHERE false
+SELECT NULL::UINTEGER AS objoid, NULL::UINTEGER AS classoid, NULL::VARCHAR AS description WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_prepared_xacts AS
-SELECT NULL::BIGINT AS transaction, NULL::VARCHAR AS gid, NULL::VARCHAR AS owner,
+SELECT NULL::UINTEGER AS transaction, NULL::VARCHAR AS gid, NULL::VARCHAR AS owner,
        NULL::VARCHAR AS database WHERE false
 ;
 -- The server's sessions (pgwire_sessions()); a workspace sees those of its own catalog only
 -- (a workspace's catalog is attached under its name).
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_stat_activity AS
-SELECT NULL::BIGINT AS datid, coalesce(workspace, current_database())::VARCHAR AS datname,
-       id AS pid, NULL::INTEGER AS leader_pid, 10::BIGINT AS usesysid, "user"::VARCHAR AS usename,
+SELECT NULL::UINTEGER AS datid, coalesce(workspace, current_database())::VARCHAR AS datname,
+       id AS pid, NULL::INTEGER AS leader_pid, 10::UINTEGER AS usesysid, "user"::VARCHAR AS usename,
        application_name::VARCHAR AS application_name, split_part(client_address, ':', 1)::VARCHAR AS client_addr,
        NULL::VARCHAR AS client_hostname, NULL::INTEGER AS client_port, connected_at AS backend_start,
        NULL::TIMESTAMPTZ AS xact_start, last_activity AS query_start, last_activity AS state_change,
        NULL::VARCHAR AS wait_event_type, NULL::VARCHAR AS wait_event, state::VARCHAR AS state,
-       NULL::BIGINT AS backend_xid, NULL::BIGINT AS backend_xmin, NULL::BIGINT AS query_id,
+       NULL::UINTEGER AS backend_xid, NULL::UINTEGER AS backend_xmin, NULL::UINTEGER AS query_id,
        query::VARCHAR AS query, 'client backend' AS backend_type
 FROM pgwire_sessions()
 WHERE pgwire_catalog.pg_live.shown_session(workspace)

@@ -5,7 +5,8 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.base_type_oid(t) AS CASE
     WHEN t = 'BOOLEAN' THEN 16
     WHEN t IN ('TINYINT', 'SMALLINT', 'UTINYINT') THEN 21
     WHEN t IN ('INTEGER', 'USMALLINT') THEN 23
-    WHEN t IN ('BIGINT', 'UINTEGER') THEN 20
+    WHEN t = 'BIGINT' THEN 20
+    WHEN t = 'UINTEGER' THEN 26
     WHEN t IN ('UBIGINT', 'HUGEINT', 'UHUGEINT', 'BIGNUM', 'VARINT') OR t LIKE 'DECIMAL%' THEN 1700
     WHEN t = 'FLOAT' THEN 700
     WHEN t = 'DOUBLE' THEN 701
@@ -40,7 +41,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.type_mod(t) AS CASE
 ;
 -- Constraints get OIDs of their own: the table's OID, then the constraint's index in it.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.constraint_oid(table_oid, idx) AS
-    (table_oid * 1000 + 500 + idx)::BIGINT
+    (table_oid * 1000 + 500 + idx)::UINTEGER
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_expr(expr, relation) AS expr::VARCHAR,
     (expr, relation, pretty) AS expr::VARCHAR
@@ -97,14 +98,14 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}._pg_expandarray(a) AS TABLE
 ;
 -- Partitions: DuckDB has none, so a table is its own only ancestor and root. (A set of one:
 -- as a scalar, the way psql calls it in a SELECT list.)
-CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) AS arg_relation::BIGINT
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) AS arg_relation::UINTEGER
 ;
-CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_root(arg_relation) AS arg_relation::BIGINT
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_root(arg_relation) AS arg_relation::UINTEGER
 ;
 -- As a table, with the ordinality column PostgreSQL callers ask for (the rewrite drops their
 -- WITH ORDINALITY).
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) AS TABLE
-    SELECT arg_relation::BIGINT AS relid, 1::BIGINT AS depth
+    SELECT arg_relation::UINTEGER AS relid, 1::UINTEGER AS depth
 ;
 -- The text of a view's, sequence's or macro's definition as the catalog shows it: in full to
 -- owners; workspaces see none (replaced in pg_ws, see install.rs).
@@ -124,3 +125,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_session(arg_workspace) AS true
 ;
 -- NOTIFY as a function: nothing listens on this server (LISTEN is accepted, never notified).
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_notify(arg_channel, arg_payload) AS NULL::VARCHAR
+;
+-- Which of DuckDB's settings pg_settings shows: all to an owner (replaced in pg_ws, see
+-- install.rs).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_setting(arg_name) AS true

@@ -2,7 +2,7 @@
 -- functions of PostgreSQL 15 (pg_type.dat). `pretty` is format_type's name for the type.
 CREATE OR REPLACE TABLE pgwire_catalog.pg_static.types AS
 SELECT * FROM (VALUES
-    (16::BIGINT, 'bool', 1::SMALLINT, true, 'b', 'B', true, 0::BIGINT, 1000::BIGINT, 'boolin', 'boolout', 'boolrecv', 'boolsend', 'c', 0::BIGINT, 'boolean'),
+    (16::UINTEGER, 'bool', 1::SMALLINT, true, 'b', 'B', true, 0::UINTEGER, 1000::UINTEGER, 'boolin', 'boolout', 'boolrecv', 'boolsend', 'c', 0::UINTEGER, 'boolean'),
     (17, 'bytea', -1, false, 'b', 'U', false, 0, 1001, 'byteain', 'byteaout', 'bytearecv', 'byteasend', 'i', 0, 'bytea'),
     (18, 'char', 1, true, 'b', 'Z', false, 0, 1002, 'charin', 'charout', 'charrecv', 'charsend', 'c', 0, '"char"'),
     (19, 'name', 64, false, 'b', 'S', false, 18, 1003, 'namein', 'nameout', 'namerecv', 'namesend', 'c', 950, 'name'),
@@ -75,7 +75,7 @@ SELECT * FROM (VALUES
 -- pg_catalog's own relations by their PostgreSQL OIDs, for `'pg_class'::regclass` (what
 -- pg_description.classoid and pg_depend compare with).
 CREATE OR REPLACE TABLE pgwire_catalog.pg_static.catalog_relations AS
-SELECT * FROM (VALUES ('pg_type', 1247::BIGINT), ('pg_attribute', 1249), ('pg_proc', 1255),
+SELECT * FROM (VALUES ('pg_type', 1247::UINTEGER), ('pg_attribute', 1249), ('pg_proc', 1255),
     ('pg_class', 1259), ('pg_database', 1262), ('pg_namespace', 2615), ('pg_constraint', 2606),
     ('pg_index', 2610), ('pg_description', 2609), ('pg_attrdef', 2604), ('pg_am', 2601),
     ('pg_enum', 3501), ('pg_collation', 3456), ('pg_trigger', 2620), ('pg_rewrite', 2618),

@@ -30,7 +30,7 @@ pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, styl
         SmallInt => out.put_i16(v.values::<i16>()[row]),
         USmallInt => out.put_i32(v.values::<u16>()[row] as i32),
         Integer => out.put_i32(v.values::<i32>()[row]),
-        UInteger => out.put_i64(v.values::<u32>()[row] as i64),
+        UInteger => out.put_u32(v.values::<u32>()[row]),
         BigInt => out.put_i64(v.values::<i64>()[row]),
         UBigInt => put_numeric(out, v.values::<u64>()[row] as i128, 0),
         HugeInt => put_numeric(out, v.values::<i128>()[row], 0),

@@ -50,7 +50,10 @@ impl PgType {
             Boolean => PgType::of(BOOL, 1),
             TinyInt | SmallInt | UTinyInt => PgType::of(INT2, 2),
             Integer | USmallInt => PgType::of(INT4, 4),
-            BigInt | UInteger => PgType::of(INT8, 8),
+            BigInt => PgType::of(INT8, 8),
+            // PostgreSQL's oid is an unsigned 32-bit integer: exactly DuckDB's UINTEGER (the
+            // catalog's OIDs are UINTEGERs, so drivers see oid and oid[] where PostgreSQL has them).
+            UInteger => PgType::of(OID, 4),
             UBigInt | HugeInt | UHugeInt | BigNum => PgType::of(NUMERIC, -1),
             Decimal { width, scale, .. } => PgType {
                 oid: NUMERIC,

@@ -306,3 +306,25 @@ def test_a_workspace_sees_only_its_own_sessions(server):
         assert seen_by_ws == {ws.info.backend_pid}
         seen_by_owner = {r[0] for r in owner.execute("SELECT pid FROM pg_stat_activity").fetchall()}
         assert {ws.info.backend_pid, owner.info.backend_pid} <= seen_by_owner
+
+
+def test_asyncpg_introspects_enum_and_list_columns(server):
+    """asyncpg looks up every array type by OID with its own catalog query; that query's
+    result must itself be of types asyncpg knows (oid, oid[]), or it recurses for ever."""
+    asyncio = pytest.importorskip("asyncio")
+    asyncpg = pytest.importorskip("asyncpg")
+
+    async def run():
+        c = await asyncpg.connect(host="127.0.0.1", port=server.port, user="duckdb", password="pw", database="memory")
+        try:
+            await c.execute("CREATE TABLE IF NOT EXISTS feelings (id INTEGER, f mood, tags INTEGER[], names VARCHAR[])")
+            await c.execute("DELETE FROM feelings")
+            await c.execute("INSERT INTO feelings VALUES (1, 'ok', [1, 2], ['a', NULL])")
+            rows = await c.fetch("SELECT * FROM feelings WHERE f = $1", "ok")
+            assert [tuple(r) for r in rows] == [(1, "ok", [1, 2], ["a", None])]
+            assert await c.fetchval("SELECT $1::int[]", [3, 4]) == [3, 4]
+            assert (await c.fetchval("SELECT version()")).startswith("PostgreSQL 15.0")
+        finally:
+            await c.close()
+
+    asyncio.run(run())

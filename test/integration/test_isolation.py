@@ -737,3 +737,15 @@ def test_a_table_the_owner_turns_into_a_view_is_checked_again(server):
         assert_refused(c, declare, (True,), prepare=True)
     server.sql("DROP VIEW ws_a.main.swapped")
     server.sql("DROP VIEW ws_a.main.redefined")
+
+
+def test_a_workspace_sees_only_harmless_settings(analyst):
+    """pg_settings is an allow-list for a workspace: DuckDB's other settings show the host's
+    paths (the extension, temp and home directories), memory and extensions."""
+    names = {r[0] for r in analyst.execute("SELECT name FROM pg_settings").fetchall()}
+    harmless = {"TimeZone", "Calendar", "default_order", "default_null_order", "preserve_insertion_order"}
+    fixed = {"max_index_keys", "max_identifier_length", "block_size", "server_version_num", "server_encoding",
+             "integer_datetimes", "lc_collate", "lc_ctype", "standard_conforming_strings", "max_connections"}
+    assert names <= harmless | fixed, names - harmless - fixed
+    shown = repr(analyst.execute("SELECT * FROM pg_settings").fetchall())
+    assert os.getcwd() not in shown and "/" not in shown.replace("'/'", ""), shown[:500]

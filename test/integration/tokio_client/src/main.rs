@@ -167,7 +167,8 @@ async fn every_type(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         let b: Option<bool> = row.get(0);
         let ints: (Option<i16>, Option<i16>, Option<i32>, Option<i64>) =
             (row.get(1), row.get(2), row.get(3), row.get(4));
-        let unsigned: (Option<i16>, Option<i32>, Option<i64>) = (row.get(5), row.get(6), row.get(7));
+        // UINTEGER is PostgreSQL's oid (u32).
+        let unsigned: (Option<i16>, Option<i32>, Option<u32>) = (row.get(5), row.get(6), row.get(7));
         let floats: (Option<f32>, Option<f64>, Option<f64>) = (row.get(8), row.get(9), row.get(10));
         let texts: (Option<String>, Option<String>, Option<Vec<u8>>) =
             (row.get(11), row.get(12), row.get(13));
