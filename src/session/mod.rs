@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod executor;
 pub mod extended;
 mod gated;
+mod gucs;
 pub mod leftovers;
 pub mod output;
 pub mod portal;
