@@ -202,6 +202,25 @@ impl Prepared {
         self.names.as_ref().and_then(|n| n.get(col)).map(String::as_str)
     }
 
+    /// DuckDB's names of the columns the statement will return (not renamed), without their
+    /// types: what deciding on PostgreSQL's names needs, for every statement prepared.
+    pub fn duckdb_column_names(&self) -> Vec<String> {
+        // SAFETY: live statement; each name is ours to free.
+        unsafe {
+            let n = ffi::duckdb_prepared_statement_column_count(self.raw);
+            (0..n)
+                .map(|i| {
+                    let name_ptr = ffi::duckdb_prepared_statement_column_name(self.raw, i);
+                    let name = c_string(name_ptr).unwrap_or_default();
+                    if !name_ptr.is_null() {
+                        ffi::duckdb_free(name_ptr as *mut std::ffi::c_void);
+                    }
+                    name
+                })
+                .collect()
+        }
+    }
+
     /// The columns the statement will return, without running it.
     pub fn columns(&self) -> Vec<(String, DuckType)> {
         // SAFETY: live statement; names are ours to free; types are owned by LogicalType.

@@ -148,7 +148,7 @@ pub(super) fn after_running(
 
 /// Name the columns of `sql`'s result as PostgreSQL does, where DuckDB names them otherwise.
 pub(super) fn name_columns(sql: &str, prepared: &mut crate::db::Prepared) {
-    let duckdb_names: Vec<String> = prepared.columns().into_iter().map(|(name, _)| name).collect();
+    let duckdb_names = prepared.duckdb_column_names();
     if let Some(names) = catalog::column_names(sql, &duckdb_names) {
         prepared.rename_columns(names);
     }
