@@ -70,9 +70,9 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_arguments(arg_functio
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_arguments AS pgwire_v
                           FROM pgwire_catalog.{s}.pg_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
 ;
-CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_identity_arguments(arg_function_oid) AS (
-    SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_arguments AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
+-- DuckDB has no OUT or default parameters: the identity arguments are the arguments.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_identity_arguments(arg_function_oid) AS
+    pgwire_catalog.{s}.pg_get_function_arguments(arg_function_oid)
 ;
 -- What casts to regclass, regtype, regnamespace and regproc become: a name to an OID and an
 -- OID to its name. pg_catalog's own relations answer with PostgreSQL's OIDs.
