@@ -64,11 +64,16 @@ impl Rewriter<'_, '_> {
                 let schema = schema.map_or(Expr::Value(Value::Null.into()), |s| string(&s));
                 self.call("regclass_oid", vec![schema, string(&relation)])
             }
-            ("regclass", None) if matches!(expr, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) => {
-                self.call("regclass_lookup", vec![expr.clone()])
-            }
+            // A parameter is a name (or an OID) known only when bound: `$1::regtype::oid`.
+            ("regclass", None) if is_placeholder(expr) => self.call("regclass_lookup", vec![expr.clone()]),
+            ("regtype", None) if is_placeholder(expr) => self.call("regtype_lookup", vec![expr.clone()]),
             ("regclass", None) => self.call("regclass_name", vec![expr.clone()]),
-            ("regtype", Some(text)) => self.call("regtype_oid", vec![string(&text.to_ascii_lowercase())]),
+            // `'pg_catalog.trigger'::regtype`: the type's own name (ours are unqualified).
+            ("regtype", Some(text)) => {
+                let name = text.to_ascii_lowercase();
+                let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
+                self.call("regtype_oid", vec![string(&name)])
+            }
             ("regtype", None) => self.call("regtype_name", vec![expr.clone()]),
             ("regnamespace", Some(text)) => self.call("regnamespace_oid", vec![string(&name_part(text))]),
             ("regnamespace", None) => self.call("regnamespace_name", vec![expr.clone()]),
@@ -91,6 +96,71 @@ impl Rewriter<'_, '_> {
             },
             _ => return None,
         })
+    }
+}
+
+impl Rewriter<'_, '_> {
+    /// A comparison of reg* values compares OIDs, as in PostgreSQL: `p.prorettype::regtype !=
+    /// 'trigger'::regtype`. A column's cast shows the name here (`regtype_name(x)`), a
+    /// literal's is the OID, so the column side goes back to its OID and a bare string
+    /// literal on the other side is read as a name of that kind.
+    pub(super) fn reg_comparison(&mut self, left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<Expr> {
+        use BinaryOperator as B;
+        if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+            return None;
+        }
+        let (kind, oid, other, flipped) = match (shown_reg_name(left), shown_reg_name(right)) {
+            (Some((kind, oid)), _) => (kind, oid, right, false),
+            (None, Some((kind, oid))) => (kind, oid, left, true),
+            (None, None) => return None,
+        };
+        let other = match (shown_reg_name(other), literal_text(other)) {
+            (Some((_, other_oid)), _) => other_oid.clone(),
+            (None, Some(_)) if !matches!(other, Expr::Cast { .. }) => {
+                let data_type = DataType::Custom(
+                    sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(kind)]),
+                    vec![],
+                );
+                self.cast(other, &data_type)?
+            }
+            _ => other.clone(),
+        };
+        let (left, right) = match flipped {
+            false => (oid.clone(), other),
+            true => (other, oid.clone()),
+        };
+        Some(Expr::BinaryOp {
+            left: Box::new(left),
+            op: op.clone(),
+            right: Box::new(right),
+        })
+    }
+}
+
+/// `regtype_name(x)` (what `x::regtype` became): ("regtype", x).
+fn shown_reg_name(expr: &Expr) -> Option<(&'static str, &Expr)> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    let parts = super::rewrite::folded(&f.name);
+    if parts.len() != 3 || parts[0] != super::CATALOG {
+        return None;
+    }
+    let kind = match parts[2].as_str() {
+        "regclass_name" => "regclass",
+        "regtype_name" => "regtype",
+        "regnamespace_name" => "regnamespace",
+        "regproc_name" => "regproc",
+        _ => return None,
+    };
+    match &f.args {
+        sqlparser::ast::FunctionArguments::List(list) => match list.args.as_slice() {
+            [sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e))] => {
+                Some((kind, e))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -132,6 +202,10 @@ pub(super) fn vector_subscript(root: &Expr, access: &sqlparser::ast::AccessExpr)
 }
 
 /// Types that are OIDs here (UINTEGER, PostgreSQL's oid on the wire).
+fn is_placeholder(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if matches!(v.value, Value::Placeholder(_)))
+}
+
 fn is_oid_type(name: &str) -> bool {
     matches!(
         name,
@@ -201,5 +275,69 @@ pub(super) fn plain_operator(parts: &[String]) -> Option<BinaryOperator> {
         "+" => BinaryOperator::Plus,
         "-" => BinaryOperator::Minus,
         _ => return None,
+    })
+}
+
+/// `x = ANY($1)` and `x <> ALL($1)` where the parameter is bare, or an array's text without a
+/// cast (`x = ANY('{r,v}')`, as psycopg's sql.Literal writes a list). PostgreSQL infers an
+/// array of x's type for it; DuckDB infers nothing and binds the array's text as a string.
+/// Here the array is read as text[] and compared with x as text (`list_contains`): exact for
+/// the ids, names, kinds and uuids such lists hold (psycopg sends a Python list of str
+/// untyped; pgcli, pgspecial, node-postgres); a typed array (`$1::int[]`) keeps DuckDB's own
+/// comparison.
+pub(super) fn any_of_parameter(left: &Expr, op: &BinaryOperator, right: &Expr, any: bool) -> Option<Expr> {
+    let array_text = literal_text(right)
+        .filter(|t| t.starts_with('{'))
+        .and_then(crate::types::array_text_to_list)
+        .map(|list| string(&list));
+    let parameter = match (right, &array_text) {
+        (_, Some(list)) => list,
+        (Expr::Value(v), _) if matches!(v.value, Value::Placeholder(_)) => right,
+        (Expr::Nested(inner), _) if is_placeholder(inner) => inner.as_ref(),
+        _ => return None,
+    };
+    let negated = match (op, any) {
+        (BinaryOperator::Eq, true) => false,
+        (BinaryOperator::NotEq, false) => true,
+        _ => return None,
+    };
+    let as_text = |e: &Expr, data_type: DataType| Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(e.clone()),
+        data_type,
+        format: None,
+    };
+    let text_array = DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(
+        Box::new(DataType::Varchar(None)),
+        None,
+    ));
+    let contains = Expr::Function(sqlparser::ast::Function {
+        name: sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("list_contains")]),
+        uses_odbc_syntax: false,
+        parameters: sqlparser::ast::FunctionArguments::None,
+        args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(as_text(
+                    parameter, text_array,
+                ))),
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(as_text(
+                    left,
+                    DataType::Varchar(None),
+                ))),
+            ],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    });
+    Some(match negated {
+        false => contains,
+        true => Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Not,
+            expr: Box::new(contains),
+        },
     })
 }

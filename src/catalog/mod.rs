@@ -13,11 +13,15 @@
 //!
 //! The session asks this module; it knows nothing of sessions.
 
+mod enums;
+mod explain;
 mod expressions;
 mod install;
 pub mod names;
 mod rewrite;
 
+pub use enums::name_enums;
+pub use explain::{explained_statement, result_plan_query};
 pub use install::install;
 pub use rewrite::{might_need, rewrite, Facts, Rewritten};
 

@@ -47,29 +47,81 @@ pub fn postgres_names(statement: &Statement, duckdb_names: &[String]) -> Option<
         .collect()
 }
 
+/// Alias the unnamed items of a subquery's select list with PostgreSQL's names, where DuckDB
+/// would name them otherwise (calls, casts, CASE); not where two would share a name. Whether
+/// any changed.
+pub fn name_items_as_postgres(items: &mut [SelectItem]) -> bool {
+    let mut taken: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => {
+                p.last().map(|i| i.value.to_ascii_lowercase())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut changed = false;
+    for item in items.iter_mut() {
+        let SelectItem::UnnamedExpr(expr) = item else {
+            continue;
+        };
+        if !matches!(expr, Expr::Function(_) | Expr::Cast { .. } | Expr::Case { .. }) {
+            continue;
+        }
+        let Some(name) = figure(expr) else {
+            continue;
+        };
+        if taken.contains(&name.to_ascii_lowercase()) {
+            continue;
+        }
+        taken.push(name.to_ascii_lowercase());
+        *item = SelectItem::ExprWithAlias {
+            expr: expr.clone(),
+            alias: sqlparser::ast::Ident::new(name),
+        };
+        changed = true;
+    }
+    changed
+}
+
 fn figure(expr: &Expr) -> Option<String> {
+    figure_with_strength(expr).map(|(name, _)| name)
+}
+
+/// PostgreSQL's FigureColnameInternal: a name and whether it is strong (a column's, a
+/// function's) or weak (a cast's type, `case`), which an outer cast replaces:
+/// `1::int8::text` is `text`, `'int4'::regtype::oid` is `oid`, `x::text` is `x`.
+fn figure_with_strength(expr: &Expr) -> Option<(String, bool)> {
+    let strong = |name: String| Some((name, true));
     match expr {
-        Expr::Identifier(ident) => Some(ident.value.clone()),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
-        Expr::Function(f) => f.name.0.last().map(|p| match p {
-            ObjectNamePart::Identifier(i) => i.value.to_ascii_lowercase(),
-            ObjectNamePart::Function(f) => f.name.value.to_ascii_lowercase(),
+        Expr::Identifier(ident) => strong(ident.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().and_then(|i| strong(i.value.clone())),
+        Expr::Function(f) => f.name.0.last().and_then(|p| {
+            strong(match p {
+                ObjectNamePart::Identifier(i) => i.value.to_ascii_lowercase(),
+                ObjectNamePart::Function(f) => f.name.value.to_ascii_lowercase(),
+            })
         }),
-        Expr::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(type_name(data_type))),
-        Expr::Nested(inner) => figure(inner),
-        Expr::Case { .. } => Some("case".into()),
-        Expr::Array(_) => Some("array".into()),
-        Expr::Exists { .. } => Some("exists".into()),
+        Expr::Cast { expr, data_type, .. } => match figure_with_strength(expr) {
+            Some((name, true)) => Some((name, true)),
+            _ => Some((type_name(data_type), false)),
+        },
+        Expr::Nested(inner) => figure_with_strength(inner),
+        Expr::Case { .. } => Some(("case".into(), false)),
+        Expr::Array(_) => strong("array".into()),
+        Expr::Exists { .. } => strong("exists".into()),
         Expr::Subquery(query) => match query.body.as_ref() {
             SetExpr::Select(select) => match select.projection.first() {
-                Some(SelectItem::UnnamedExpr(e)) => figure(e),
-                Some(SelectItem::ExprWithAlias { alias, .. }) => Some(alias.value.clone()),
+                Some(SelectItem::UnnamedExpr(e)) => figure_with_strength(e),
+                Some(SelectItem::ExprWithAlias { alias, .. }) => strong(alias.value.clone()),
                 _ => None,
             },
             _ => None,
         },
-        Expr::Collate { expr, .. } => figure(expr),
-        Expr::CompoundFieldAccess { root, .. } => figure(root),
+        Expr::Collate { expr, .. } => figure_with_strength(expr),
+        Expr::CompoundFieldAccess { root, .. } => figure_with_strength(root),
         _ => None,
     }
 }
@@ -143,6 +195,19 @@ mod tests {
             )
             .unwrap(),
             ["count", "version", "?column?", "x", "int4", "text", "?column?", "case", "y", "When"]
+        );
+        assert_eq!(
+            names(
+                "SELECT 1::int8::text, 'int4'::regtype::oid, x::int8::text, (CASE WHEN a THEN 1 END)::int2",
+                &[
+                    "CAST(CAST(1 AS BIGINT) AS VARCHAR)",
+                    "CAST(r AS UINTEGER)",
+                    "CAST(CAST(x AS BIGINT) AS VARCHAR)",
+                    "CAST(CASE  WHEN (a) THEN (1) ELSE NULL END AS SMALLINT)"
+                ]
+            )
+            .unwrap(),
+            ["text", "oid", "x", "int2"]
         );
         assert_eq!(names("SELECT * FROM t", &["a"]), None);
         assert!(!looks_generated("relname") && looks_generated("count_star()") && looks_generated("1"));

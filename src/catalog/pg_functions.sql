@@ -16,7 +16,10 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.format_type(arg_type_oid, arg_typemod
     FROM (SELECT oid AS pgwire_oid, typname AS pgwire_name, pretty AS pgwire_pretty
           FROM pgwire_catalog.pg_static.types
           UNION ALL
-          SELECT oid, typname, typname FROM pgwire_catalog.{s}.pg_type WHERE typtype = 'e') pgwire_t
+          SELECT oid, typname, typname FROM pgwire_catalog.{s}.pg_type WHERE typtype = 'e'
+          UNION ALL
+          SELECT oid, typname, substr(typname, 2) || '[]' FROM pgwire_catalog.{s}.pg_type
+          WHERE typcategory = 'A' AND oid >= 1610612736) pgwire_t
     WHERE pgwire_t.pgwire_oid = arg_type_oid LIMIT 1)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_indexdef(arg_index_oid) AS (
@@ -125,6 +128,11 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.regclass_lookup(arg_text) AS CASE
     WHEN contains(arg_text::VARCHAR, '.') THEN pgwire_catalog.{s}.regclass_oid(
         lower(split_part(arg_text::VARCHAR, '.', 1)), lower(split_part(arg_text::VARCHAR, '.', 2)))
     ELSE pgwire_catalog.{s}.regclass_oid(NULL, lower(arg_text::VARCHAR)) END
+;
+-- `$1::regtype`: a type's name or OID, known only when bound.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.regtype_lookup(arg_text) AS CASE
+    WHEN regexp_matches(arg_text::VARCHAR, '^[0-9]+$') THEN arg_text::UINTEGER
+    ELSE pgwire_catalog.{s}.regtype_oid(lower(arg_text::VARCHAR)) END
 ;
 -- to_regtype / to_regclass / to_regnamespace: as the casts, but NULL for a name that is not there.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.to_regtype(arg_type_name) AS (

@@ -20,7 +20,17 @@ FROM duckdb_schemas() WHERE database_name = current_database()
 UNION ALL SELECT 11::UINTEGER, 'pg_catalog', 10::UINTEGER, NULL, 'system catalog schema'
 UNION ALL SELECT 13183::UINTEGER, 'information_schema', 10::UINTEGER, NULL, NULL
 ;
+-- The current database's ENUM types, with the OIDs the wire gives them (types/oid.rs).
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_enums AS
+SELECT pgwire_enum_oid(pgwire_catalog.pg_live.enum_type_name(labels))::UINTEGER AS oid,
+       type_name::VARCHAR AS type_name, schema_oid::UINTEGER AS schema_oid, labels
+FROM duckdb_types()
+WHERE database_name = current_database() AND NOT internal AND logical_type = 'ENUM'
+;
+-- PostgreSQL's "char" columns (one byte: typtype, relkind, ...) are pg_char values (pg_pure.sql).
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_type AS
+SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(typtype) AS typtype, pgwire_catalog.pg_live.pg_char(typcategory) AS typcategory, pgwire_catalog.pg_live.pg_char(typdelim) AS typdelim,
+                  pgwire_catalog.pg_live.pg_char(typalign) AS typalign, pgwire_catalog.pg_live.pg_char(typstorage) AS typstorage) FROM (
 SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner, s.typlen,
        s.typbyval, s.typtype, s.typcategory, s.typispreferred, true AS typisdefined,
        ','::VARCHAR AS typdelim, 0::UINTEGER AS typrelid, 0::UINTEGER AS typsubscript, s.typelem,
@@ -31,17 +41,21 @@ SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner,
        NULL::VARCHAR AS typdefault, NULL::VARCHAR[] AS typacl
 FROM pgwire_catalog.pg_static.types s
 UNION ALL
-SELECT t.type_oid::UINTEGER, t.type_name, t.schema_oid::UINTEGER, 10::UINTEGER, 4, true, 'e', 'E', false, true,
-       ',', 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, 'enum_in', 'enum_out', 'enum_recv', 'enum_send',
+SELECT e.oid, e.type_name, e.schema_oid, 10::UINTEGER, 4, true, 'e', 'E', false, true,
+       ',', 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, (e.oid + 536870912)::UINTEGER, 'enum_in', 'enum_out', 'enum_recv', 'enum_send',
        '-', '-', '-', 'i', 'p', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
-FROM duckdb_types() t
-WHERE t.database_name = current_database() AND NOT t.internal AND t.logical_type = 'ENUM'
+FROM pgwire_catalog.pg_live.pgwire_enums e
+UNION ALL
+SELECT (e.oid + 536870912)::UINTEGER, '_' || e.type_name, e.schema_oid, 10::UINTEGER, -1, false, 'b', 'A', false, true,
+       ',', 0::UINTEGER, 0::UINTEGER, e.oid, 0::UINTEGER, 'array_in', 'array_out', 'array_recv', 'array_send',
+       '-', '-', 'array_typanalyze', 'i', 'x', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
+FROM pgwire_catalog.pg_live.pgwire_enums e)
 ;
+-- Enum labels' OIDs: unique within the span between the enums' and their arrays' OIDs.
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_enum AS
-SELECT (t.type_oid * 1000 + l.n)::UINTEGER AS oid, t.type_oid::UINTEGER AS enumtypid,
+SELECT (1342177280 + (e.oid - 1073741824 + l.n) % 268435456)::UINTEGER AS oid, e.oid AS enumtypid,
        l.n::FLOAT AS enumsortorder, l.label::VARCHAR AS enumlabel
-FROM duckdb_types() t, unnest(t.labels) WITH ORDINALITY AS l(label, n)
-WHERE t.database_name = current_database() AND NOT t.internal AND t.logical_type = 'ENUM'
+FROM pgwire_catalog.pg_live.pgwire_enums e, unnest(e.labels) WITH ORDINALITY AS l(label, n)
 ;
 -- Relations: tables, views, indexes, sequences of the current database.
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_relations AS
@@ -80,10 +94,10 @@ SELECT oid, relname, relnamespace, 0::UINTEGER AS reltype, 0::UINTEGER AS reloft
        CASE WHEN relkind IN ('r', 'S') THEN 2::UINTEGER WHEN relkind = 'i' THEN 403::UINTEGER ELSE 0::UINTEGER END AS relam,
        oid AS relfilenode, 0::UINTEGER AS reltablespace, 0 AS relpages, reltuples,
        0 AS relallvisible, 0::UINTEGER AS reltoastrelid, relhasindex, false AS relisshared,
-       CASE WHEN temporary THEN 't' ELSE 'p' END AS relpersistence, relkind, relnatts, relchecks,
+       pgwire_catalog.pg_live.pg_char(CASE WHEN temporary THEN 't' ELSE 'p' END) AS relpersistence, pgwire_catalog.pg_live.pg_char(relkind) AS relkind, relnatts, relchecks,
        false AS relhasrules, pgwire_triggers AS relhastriggers, false AS relhassubclass,
        false AS relrowsecurity, false AS relforcerowsecurity, true AS relispopulated,
-       'd' AS relreplident, false AS relispartition, 0::UINTEGER AS relrewrite,
+       pgwire_catalog.pg_live.pg_char('d') AS relreplident, false AS relispartition, 0::UINTEGER AS relrewrite,
        0::UINTEGER AS relfrozenxid, 0::UINTEGER AS relminmxid, NULL::VARCHAR[] AS relacl,
        NULL::VARCHAR[] AS reloptions, NULL::VARCHAR AS relpartbound
 FROM pgwire_catalog.pg_live.pgwire_relations
@@ -93,9 +107,9 @@ SELECT c.table_oid::UINTEGER AS attrelid, c.column_name::VARCHAR AS attname,
        pgwire_catalog.pg_live.type_oid(c.data_type)::UINTEGER AS atttypid,
        -1 AS attstattarget, -1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum,
        0 AS attndims, -1 AS attcacheoff, pgwire_catalog.pg_live.type_mod(c.data_type) AS atttypmod,
-       false AS attbyval, 'x' AS attalign, 'p' AS attstorage, '' AS attcompression,
+       false AS attbyval, pgwire_catalog.pg_live.pg_char('i') AS attalign, pgwire_catalog.pg_live.pg_char('p') AS attstorage, pgwire_catalog.pg_live.pg_char('') AS attcompression,
        NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef,
-       false AS atthasmissing, '' AS attidentity, '' AS attgenerated,
+       false AS atthasmissing, pgwire_catalog.pg_live.pg_char('') AS attidentity, pgwire_catalog.pg_live.pg_char('') AS attgenerated,
        false AS attisdropped, true AS attislocal, 0 AS attinhcount,
        CASE WHEN pgwire_catalog.pg_live.type_oid(c.data_type) IN (25, 1043) THEN 100::UINTEGER ELSE 0::UINTEGER END AS attcollation,
        NULL::VARCHAR[] AS attacl, NULL::VARCHAR[] AS attoptions, NULL::VARCHAR[] AS attfdwoptions,
@@ -111,8 +125,8 @@ FROM pgwire_catalog.pg_live.pg_attribute WHERE atthasdef
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_constraint AS
 SELECT pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index) AS oid,
        k.constraint_name::VARCHAR AS conname, k.schema_oid::UINTEGER AS connamespace,
-       CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u'
-            WHEN 'FOREIGN KEY' THEN 'f' WHEN 'CHECK' THEN 'c' END AS contype,
+       pgwire_catalog.pg_live.pg_char(CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u'
+            WHEN 'FOREIGN KEY' THEN 'f' WHEN 'CHECK' THEN 'c' END) AS contype,
        false AS condeferrable, false AS condeferred, true AS convalidated,
        k.table_oid::UINTEGER AS conrelid, 0::UINTEGER AS contypid,
        CASE WHEN k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')
@@ -129,9 +143,9 @@ SELECT pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index) AS
        coalesce((SELECT t.table_oid FROM duckdb_tables() t
                  WHERE t.database_name = k.database_name AND t.schema_name = k.schema_name
                    AND t.table_name = k.referenced_table), 0)::UINTEGER AS confrelid,
-       CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confupdtype,
-       CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confdeltype,
-       CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 's' ELSE ' ' END AS confmatchtype,
+       pgwire_catalog.pg_live.pg_char(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END) AS confupdtype,
+       pgwire_catalog.pg_live.pg_char(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END) AS confdeltype,
+       pgwire_catalog.pg_live.pg_char(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 's' ELSE ' ' END) AS confmatchtype,
        true AS conislocal, 0 AS coninhcount, true AS connoinherit,
        list_transform(k.constraint_column_indexes, lambda i: (i + 1)::SMALLINT) AS conkey,
        CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN (
@@ -199,7 +213,7 @@ WHERE pgwire_comment IS NOT NULL
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_database AS
 SELECT database_oid::UINTEGER AS oid, database_name::VARCHAR AS datname, 10::UINTEGER AS datdba,
-       6 AS encoding, 'c' AS datlocprovider, false AS datistemplate, true AS datallowconn,
+       6 AS encoding, pgwire_catalog.pg_live.pg_char('c') AS datlocprovider, false AS datistemplate, true AS datallowconn,
        -1 AS datconnlimit, 0::UINTEGER AS datfrozenxid, 0::UINTEGER AS datminmxid,
        1663::UINTEGER AS dattablespace, 'C' AS datcollate, 'C' AS datctype,
        NULL::VARCHAR AS daticulocale, NULL::VARCHAR AS datcollversion, NULL::VARCHAR[] AS datacl
@@ -211,10 +225,10 @@ SELECT (hash(f.schema_name, f.function_name, f.parameters::VARCHAR) % 1000000000
        f.function_name::VARCHAR AS proname, s.oid::UINTEGER AS pronamespace,
        10::UINTEGER AS proowner, 14::UINTEGER AS prolang, 1::FLOAT AS procost, 0::FLOAT AS prorows,
        0::UINTEGER AS provariadic, '-' AS prosupport,
-       CASE f.function_type WHEN 'aggregate' THEN 'a' WHEN 'window' THEN 'w' ELSE 'f' END AS prokind,
+       pgwire_catalog.pg_live.pg_char(CASE f.function_type WHEN 'aggregate' THEN 'a' WHEN 'window' THEN 'w' ELSE 'f' END) AS prokind,
        false AS prosecdef, false AS proleakproof, false AS proisstrict,
        f.function_type = 'table' OR f.function_type = 'table_macro' AS proretset,
-       CASE WHEN f.stability = 'CONSISTENT' THEN 'i' ELSE 'v' END AS provolatile, 's' AS proparallel,
+       pgwire_catalog.pg_live.pg_char(CASE WHEN f.stability = 'CONSISTENT' THEN 'i' ELSE 'v' END) AS provolatile, pgwire_catalog.pg_live.pg_char('s') AS proparallel,
        len(f.parameters)::SMALLINT AS pronargs, 0::SMALLINT AS pronargdefaults,
        CASE WHEN f.return_type IS NULL THEN 2249 ELSE pgwire_catalog.pg_live.type_oid(f.return_type) END::UINTEGER AS prorettype,
        (SELECT list(pgwire_catalog.pg_live.type_oid(coalesce(p.t, 'VARCHAR'))::UINTEGER ORDER BY p.pos)
@@ -309,7 +323,7 @@ SELECT NULL::UINTEGER AS roleid, NULL::UINTEGER AS member, NULL::UINTEGER AS gra
 WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_am AS
-SELECT * FROM (VALUES (2::UINTEGER, 'heap', 'heap_tableam_handler', 't', false),
+SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(amtype) AS amtype) FROM (VALUES (2::UINTEGER, 'heap', 'heap_tableam_handler', 't', false),
                       (403::UINTEGER, 'btree', 'bthandler', 'i', true)) t(oid, amname, amhandler, amtype, amcanorder)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_tablespace AS
@@ -317,7 +331,7 @@ SELECT * FROM (VALUES (1663::UINTEGER, 'pg_default', 10::UINTEGER, NULL::VARCHAR
     t(oid, spcname, spcowner, spcacl, spcoptions)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_collation AS
-SELECT * FROM (VALUES (100::UINTEGER, 'default', 11::UINTEGER, 10::UINTEGER, 'd', true, -1, NULL::VARCHAR, NULL::VARCHAR),
+SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(collprovider) AS collprovider) FROM (VALUES (100::UINTEGER, 'default', 11::UINTEGER, 10::UINTEGER, 'd', true, -1, NULL::VARCHAR, NULL::VARCHAR),
                       (950::UINTEGER, 'C', 11::UINTEGER, 10::UINTEGER, 'c', true, -1, 'C', 'C'))
     t(oid, collname, collnamespace, collowner, collprovider, collisdeterministic, collencoding,
       collcollate, collctype)
@@ -341,23 +355,23 @@ SELECT NULL::UINTEGER AS inhrelid, NULL::UINTEGER AS inhparent, NULL::INTEGER AS
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_trigger AS
 SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS tgrelid, NULL::UINTEGER AS tgparentid, NULL::VARCHAR AS tgname,
-       NULL::UINTEGER AS tgfoid, NULL::SMALLINT AS tgtype, NULL::VARCHAR AS tgenabled,
+       NULL::UINTEGER AS tgfoid, NULL::SMALLINT AS tgtype, pgwire_catalog.pg_live.pg_char(NULL) AS tgenabled,
        false AS tgisinternal, NULL::UINTEGER AS tgconstrrelid, NULL::UINTEGER AS tgconstrindid,
        NULL::UINTEGER AS tgconstraint WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_rewrite AS
 SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS rulename, NULL::UINTEGER AS ev_class,
-       NULL::VARCHAR AS ev_type, NULL::VARCHAR AS ev_enabled, false AS is_instead WHERE false
+       pgwire_catalog.pg_live.pg_char(NULL) AS ev_type, pgwire_catalog.pg_live.pg_char(NULL) AS ev_enabled, false AS is_instead WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_policy AS
-SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS polname, NULL::UINTEGER AS polrelid, NULL::VARCHAR AS polcmd,
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS polname, NULL::UINTEGER AS polrelid, pgwire_catalog.pg_live.pg_char(NULL) AS polcmd,
        false AS polpermissive, NULL::UINTEGER[] AS polroles, NULL::VARCHAR AS polqual,
        NULL::VARCHAR AS polwithcheck WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_depend AS
 SELECT NULL::UINTEGER AS classid, NULL::UINTEGER AS objid, NULL::INTEGER AS objsubid,
        NULL::UINTEGER AS refclassid, NULL::UINTEGER AS refobjid, NULL::INTEGER AS refobjsubid,
-       NULL::VARCHAR AS deptype WHERE false
+       pgwire_catalog.pg_live.pg_char(NULL) AS deptype WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_statistic_ext AS
 SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS stxrelid, NULL::VARCHAR AS stxname, NULL::UINTEGER AS stxnamespace,
@@ -378,14 +392,14 @@ CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_foreign_table AS
 SELECT NULL::UINTEGER AS ftrelid, NULL::UINTEGER AS ftserver, NULL::VARCHAR[] AS ftoptions WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_partitioned_table AS
-SELECT NULL::UINTEGER AS partrelid, NULL::VARCHAR AS partstrat, NULL::SMALLINT AS partnatts WHERE false
+SELECT NULL::UINTEGER AS partrelid, pgwire_catalog.pg_live.pg_char(NULL) AS partstrat, NULL::SMALLINT AS partnatts WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_event_trigger AS
 SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS evtname, NULL::VARCHAR AS evtevent WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_cast AS
 SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS castsource, NULL::UINTEGER AS casttarget,
-       NULL::UINTEGER AS castfunc, NULL::VARCHAR AS castcontext, NULL::VARCHAR AS castmethod WHERE false
+       NULL::UINTEGER AS castfunc, pgwire_catalog.pg_live.pg_char(NULL) AS castcontext, pgwire_catalog.pg_live.pg_char(NULL) AS castmethod WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_operator AS
 SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS oprname, NULL::UINTEGER AS oprnamespace,

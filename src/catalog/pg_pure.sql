@@ -24,8 +24,15 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.base_type_oid(t) AS CASE
 ;
 -- A DuckDB type's name (as duckdb_columns gives it) to its PostgreSQL OID: lists of scalar
 -- types are PostgreSQL arrays, lists of nested types JSON (as on the wire).
+-- ENUM types (whose names DuckDB does not keep in a column's type) by their labels, as
+-- types/oid.rs's enum_oid: pgwire_enum_oid of DuckDB's text of the type; an enum's array type
+-- 536870912 (0x20000000) higher.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.type_oid(t) AS CASE
+    WHEN starts_with(t, 'ENUM('''', '' '', ''!'', ') THEN 18
+    WHEN t LIKE 'ENUM(%)' THEN pgwire_enum_oid(t)
     WHEN regexp_matches(t, '\[\d*\]$') THEN CASE
+        WHEN regexp_replace(t, '\[\d*\]$', '') LIKE 'ENUM(%)'
+            THEN pgwire_enum_oid(regexp_replace(t, '\[\d*\]$', '')) + 536870912
         WHEN regexp_matches(regexp_replace(t, '\[\d*\]$', ''), '(\[\d*\]|\)|^STRUCT|^MAP|^UNION.*)$') THEN 114
         ELSE coalesce((SELECT a.typarray FROM pgwire_catalog.pg_static.types a
                        WHERE a.oid = pgwire_catalog.{s}.base_type_oid(regexp_replace(t, '\[\d*\]$', ''))), 114)
@@ -129,3 +136,12 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_notify(arg_channel, arg_payload) A
 -- Which of DuckDB's settings pg_settings shows: all to an owner (replaced in pg_ws, see
 -- install.rs).
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_setting(arg_name) AS true
+;
+-- DuckDB's text of an ENUM type with these labels (as duckdb_columns().data_type writes it).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.enum_type_name(labels) AS
+    'ENUM(' || array_to_string(list_transform(labels, lambda x: '''' || replace(x, '''', '''''') || ''''), ', ') || ')'
+;
+-- PostgreSQL's one-byte "char" (OID 18), as DuckDB has no such type: an ENUM of '' and the
+-- printable ASCII characters, which the wire recognizes by these labels (types/oid.rs) and
+-- shows as "char". Compares with text literals and casts to text as PostgreSQL's does.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_char(c) AS c::ENUM('', ' ', '!', '"', '#', '$', '%', '&', '''', '(', ')', '*', '+', ',', '-', '.', '/', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?', '@', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z', '[', '\', ']', '^', '_', '`', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '{', '|', '}', '~')

@@ -24,7 +24,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::expressions::{plain_operator, vector_subscript};
+use super::expressions::{any_of_parameter, plain_operator, vector_subscript};
 use super::{CATALOG, INFO_RELATIONS, LIVE, PG_FUNCTIONS, PG_RELATIONS, WORKSPACE};
 
 /// What a session knows about itself, for the functions that answer with it.
@@ -69,6 +69,8 @@ fn is_trigger(word: &str) -> bool {
         "jsonb_build_object",
         "json_build_array",
         "json_agg",
+        // `x = ANY($1)`: an array parameter whose type only PostgreSQL would infer.
+        "any",
     ];
     static TRIGGERS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
@@ -130,6 +132,7 @@ fn rewritten(mut statement: Statement, facts: &Facts, schemas: Schemas) -> Optio
         facts,
         schemas,
         changed: false,
+        depth: 0,
     };
     let _ = statement.visit(&mut rewriter);
     rewriter.changed.then_some(statement)
@@ -146,6 +149,8 @@ pub(super) struct Rewriter<'a, 'f> {
     pub(super) facts: &'a Facts<'f>,
     pub(super) schemas: Schemas,
     pub(super) changed: bool,
+    /// How many queries deep the visit is (0: outside the statement's own query).
+    pub(super) depth: usize,
 }
 
 /// The parts of a name, unquoted ones lower-cased (as PostgreSQL folds them).
@@ -333,6 +338,24 @@ impl Rewriter<'_, '_> {
 impl VisitorMut for Rewriter<'_, '_> {
     type Break = ();
 
+    /// Subqueries and CTEs name their columns as PostgreSQL does (`count`, not `count(1)`):
+    /// the query around them refers to those names. The statement's own result is named by
+    /// `Prepared::rename_columns` instead.
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        if self.depth > 0 {
+            if let sqlparser::ast::SetExpr::Select(select) = query.body.as_mut() {
+                self.changed |= super::names::name_items_as_postgres(&mut select.projection);
+            }
+        }
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table {
             name,
@@ -442,6 +465,18 @@ impl VisitorMut for Rewriter<'_, '_> {
                 op,
                 right: right.clone(),
             }),
+            Expr::BinaryOp { left, op, right } => self.reg_comparison(left, op, right),
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } => any_of_parameter(left, compare_op, right, true),
+            Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => any_of_parameter(left, compare_op, right, false),
             _ => None,
         };
         if let Some(new) = replacement {

@@ -46,6 +46,9 @@ pub enum DuckType {
     Enum {
         storage: EnumStorage,
         dictionary: Vec<String>,
+        /// Whether the labels are those of a type in the catalog clients read (set by
+        /// [`crate::db::Prepared::show_named_enums`]; DuckDB's type carries no name).
+        named: bool,
     },
     List(Box<DuckType>),
     Array(Box<DuckType>, usize),
@@ -87,6 +90,30 @@ pub enum DecimalStorage {
     I32,
     I64,
     I128,
+}
+
+impl DuckType {
+    /// The ENUM types in this type (itself, or a list's elements), but for `skip`'s.
+    pub fn enum_labels<'a>(&'a self, skip: &dyn Fn(&[String]) -> bool, out: &mut Vec<&'a [String]>) {
+        match self {
+            DuckType::Enum { dictionary, .. } if !skip(dictionary) => out.push(dictionary),
+            DuckType::List(child) | DuckType::Array(child, _) => child.enum_labels(skip, out),
+            _ => {}
+        }
+    }
+
+    /// Mark the ENUMs whose labels are among `named` as named (see `DuckType::Enum`).
+    pub fn mark_named_enums(&mut self, named: &[Vec<String>]) {
+        match self {
+            DuckType::Enum {
+                dictionary,
+                named: is_named,
+                ..
+            } => *is_named = named.iter().any(|n| n == dictionary),
+            DuckType::List(child) | DuckType::Array(child, _) => child.mark_named_enums(named),
+            _ => {}
+        }
+    }
 }
 
 /// How an ENUM's dictionary indexes are stored in a vector.
@@ -199,7 +226,11 @@ impl LogicalType {
                     let dictionary = (0..size)
                         .map(|i| take_c_string(ffi::duckdb_enum_dictionary_value(raw, i as u64)))
                         .collect();
-                    DuckType::Enum { storage, dictionary }
+                    DuckType::Enum {
+                        storage,
+                        dictionary,
+                        named: false,
+                    }
                 }
                 ffi::DUCKDB_TYPE_DUCKDB_TYPE_LIST => {
                     let child = LogicalType(ffi::duckdb_list_type_child_type(raw));

@@ -14,7 +14,7 @@ use super::extension::{Cell, ColumnKind};
 pub trait SqlScalar<S>: Send + Sync + 'static {
     /// The accepted argument lists (each an overload), all INTEGER or VARCHAR.
     fn signatures() -> &'static [&'static [ColumnKind]];
-    /// The result's type: VARCHAR or BOOLEAN.
+    /// The result's type: VARCHAR, BOOLEAN or BIGINT.
     fn returns() -> ColumnKind;
     /// One call, for one row's arguments (`Cell::Null` for a NULL argument).
     fn call(state: &S, args: &[Cell]) -> Result<Cell, String>;
@@ -40,6 +40,8 @@ impl<F: SqlScalar<S>, S: Clone + Send + Sync + 'static> VScalar for ScalarFn<F, 
                 (Cell::Text(s), ColumnKind::Varchar) => out.insert(row, s.as_str()),
                 // SAFETY: a BOOLEAN vector holds one `bool` per row, and `row` < the chunk's rows.
                 (Cell::Bool(b), ColumnKind::Boolean) => unsafe { out.as_mut_slice::<bool>()[row] = b },
+                // SAFETY: a BIGINT vector holds one `i64` per row, and `row` < the chunk's rows.
+                (Cell::Int(v), ColumnKind::BigInt) => unsafe { out.as_mut_slice::<i64>()[row] = v },
                 _ => out.set_null(row),
             }
         }

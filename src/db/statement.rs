@@ -132,6 +132,7 @@ impl<'c> Extracted<'c> {
         };
         let prepared = Prepared {
             names: None,
+            named_enums: None,
             raw,
             _conn: self.conn.shared_raw(),
         };
@@ -163,6 +164,8 @@ pub struct Prepared {
     /// The column names clients see, when they differ from DuckDB's (PostgreSQL's naming):
     /// one list for the statement's description and every result of it, so the two agree.
     names: Option<Arc<[String]>>,
+    /// The labels of the ENUM types the catalog names (see [`Prepared::show_named_enums`]).
+    named_enums: Option<Arc<[Vec<String>]>>,
 }
 
 // SAFETY: used by the thread that currently owns the session's connection, one at a time.
@@ -189,13 +192,24 @@ impl Prepared {
         }
         match LogicalType::from_raw(raw).to_duck_type() {
             DuckType::Other(_) | DuckType::Null | DuckType::Unresolved => None,
-            ty => Some(ty),
+            mut ty => {
+                if let Some(named) = &self.named_enums {
+                    ty.mark_named_enums(named);
+                }
+                Some(ty)
+            }
         }
     }
 
     /// Name the result's columns (`names[i]` for column `i`) in its description and results.
     pub fn rename_columns(&mut self, names: Vec<String>) {
         self.names = Some(names.into());
+    }
+
+    /// Show ENUMs with these labels as the named types they are (in parameters, the
+    /// description and every result of the statement); others stay unnamed.
+    pub fn show_named_enums(&mut self, named: Vec<Vec<String>>) {
+        self.named_enums = Some(named.into());
     }
 
     fn renamed(&self, col: usize) -> Option<&str> {
@@ -239,7 +253,11 @@ impl Prepared {
                     let ty = LogicalType::from_raw(ffi::duckdb_prepared_statement_column_logical_type(
                         self.raw, i,
                     ));
-                    (name, ty.to_duck_type())
+                    let mut ty = ty.to_duck_type();
+                    if let Some(named) = &self.named_enums {
+                        ty.mark_named_enums(named);
+                    }
+                    (name, ty)
                 })
                 .collect()
         }
@@ -347,6 +365,7 @@ impl Prepared {
     pub fn execute(&self) -> Result<QueryResult, DbError> {
         let mut result = QueryResult::empty(Arc::clone(&self._conn));
         result.names = self.names.clone();
+        result.named_enums = self.named_enums.clone();
         let _entered = gate::enter()?;
         // SAFETY: live prepared statement; `result` is destroyed by QueryResult even on failure.
         let state = unsafe { ffi::duckdb_execute_prepared(self.raw, result.raw_mut()) };
@@ -372,6 +391,7 @@ impl Prepared {
         }
         let mut result = QueryResult::empty(Arc::clone(&self._conn));
         result.names = self.names.clone();
+        result.named_enums = self.named_enums.clone();
         // SAFETY: `pending` is live; `result` is destroyed by QueryResult even on failure.
         let state = unsafe { ffi::duckdb_execute_pending(pending, result.raw_mut()) };
         unsafe { ffi::duckdb_destroy_pending(&mut pending) };
@@ -411,6 +431,8 @@ pub struct QueryResult {
     _conn: Arc<RawConnection>,
     /// The statement's renamed columns (see [`Prepared::rename_columns`]).
     names: Option<Arc<[String]>>,
+    /// The statement's named ENUMs (see [`Prepared::show_named_enums`]).
+    named_enums: Option<Arc<[Vec<String>]>>,
 }
 
 // SAFETY: a result belongs to one connection and is used by the thread that owns the connection.
@@ -424,6 +446,7 @@ impl QueryResult {
             raw: Box::new(unsafe { std::mem::zeroed() }),
             _conn: conn,
             names: None,
+            named_enums: None,
         }
     }
 
@@ -460,7 +483,11 @@ impl QueryResult {
         // SAFETY: live result; the logical type is owned and destroyed by LogicalType.
         let lt =
             LogicalType::from_raw(unsafe { ffi::duckdb_column_logical_type(self.raw_mut(), col as u64) });
-        lt.to_duck_type()
+        let mut ty = lt.to_duck_type();
+        if let Some(named) = &self.named_enums {
+            ty.mark_named_enums(named);
+        }
+        ty
     }
 
     pub fn kind(&self) -> StatementKind {

@@ -4,6 +4,7 @@
 //! function interface. Side effects happen in the execute step, once: some hosts (Python's
 //! `con.sql()`) bind a table function twice.
 
+mod catalog;
 mod lifecycle;
 mod sessions;
 mod users;
@@ -151,6 +152,7 @@ pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(
     table::<users::Users>(conn, instance)?;
     register_scalar_function::<lifecycle::StartScalar, _>(conn, lifecycle::Start::NAME, instance)?;
     register_scalar_function::<lifecycle::StopScalar, _>(conn, lifecycle::Stop::NAME, instance)?;
+    register_scalar_function::<catalog::EnumOid, _>(conn, catalog::ENUM_OID, instance)?;
     Ok(())
 }
 

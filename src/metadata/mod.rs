@@ -258,8 +258,8 @@ impl Metadata {
 
     /// The catalog a session of `user` starts in, given the database its client asked for:
     /// a workspace user's own workspace (asked for by its name, the user's name, or nothing),
-    /// an owner's any attached catalog (the host's by default). Anything else is 3D000, the same
-    /// whether or not it exists.
+    /// an owner's any attached catalog (the host's by default); `postgres` is the default for
+    /// both. Anything else is 3D000, the same whether or not it exists.
     pub fn session_catalog(
         &self,
         user: &UserRecord,
@@ -273,8 +273,12 @@ impl Metadata {
                 format!("database \"{requested}\" does not exist"),
             )
         };
+        // `postgres` is PostgreSQL's maintenance database, which tools connect to before they
+        // know any other (pgcli --list, DBeaver, pgAdmin): the session's default here, unless
+        // an owner attached a database of that name.
+        let maintenance = requested == "postgres";
         match &user.workspace {
-            Some(w) if default || requested == w => Ok(w.clone()),
+            Some(w) if default || maintenance || requested == w => Ok(w.clone()),
             Some(_) => Err(unknown()),
             None if default || requested == host_catalog => Ok(host_catalog.to_string()),
             None => {
@@ -288,10 +292,11 @@ impl Metadata {
                         ),
                     )?)
                 })?;
-                rows.into_iter()
-                    .next()
-                    .and_then(|mut r| r[0].take())
-                    .ok_or_else(unknown)
+                match rows.into_iter().next().and_then(|mut r| r[0].take()) {
+                    Some(attached) => Ok(attached),
+                    None if maintenance => Ok(host_catalog.to_string()),
+                    None => Err(unknown()),
+                }
             }
         }
     }

@@ -154,6 +154,8 @@ fn run_statement(
     out: &mut Output,
     state: &mut SessionState,
 ) -> Result<(), Stop> {
+    let explained = state.extended.explained_execute(text);
+    let text = explained.as_deref().unwrap_or(text);
     let cursor_command = cursor::parse(text, keywords);
     if cursor_command.is_none() {
         // DuckDB runs one statement at a time: open portals and cursors give their results up.
@@ -228,6 +230,7 @@ fn run_statement(
         if extracted.len() == 1 {
             super::gated::name_columns(text, &mut prepared);
         }
+        crate::catalog::name_enums(conn, &mut prepared);
         state.extended.leftovers.statement(prepared.kind());
         let keep = extracted.len() == 1 && StatementCache::keeps(prepared.kind());
         if StatementCache::invalidated_by(prepared.kind()) {

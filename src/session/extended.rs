@@ -34,7 +34,7 @@ use crate::types::Format;
 /// Statements and portals of one session.
 #[derive(Default)]
 pub struct Extended {
-    statements: HashMap<String, Arc<Statement>>,
+    pub(super) statements: HashMap<String, Arc<Statement>>,
     /// Portals, and the cursors DECLARE opened (PostgreSQL's cursors are portals too).
     pub(super) portals: HashMap<String, Portal>,
     /// Temporary tables made for WITH HOLD cursors so far, to name the next one.

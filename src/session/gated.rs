@@ -39,7 +39,23 @@ impl Extended {
     /// Prepare a statement the client sent (one statement: the session split the Query),
     /// its result columns named as PostgreSQL names them.
     pub(super) fn prepare_client(&self, conn: &Connection, sql: &str) -> Result<ClientStatement, Stop> {
+        if let Some(plan) = self.explained_execute(sql) {
+            return self.prepare_rewritten(conn, &plan, None);
+        }
         self.prepare_rewritten(conn, sql, self.rewritten(sql))
+    }
+
+    /// The query answering `EXPLAIN ... EXECUTE name(...)` of a statement prepared by Parse
+    /// (see catalog/explain.rs).
+    pub(super) fn explained_execute(&self, sql: &str) -> Option<String> {
+        let statement = self.statements.get(&catalog::explained_statement(sql)?)?;
+        let columns: Vec<String> = statement
+            .columns
+            .iter()
+            .flatten()
+            .map(|(name, _)| name.clone())
+            .collect();
+        Some(catalog::result_plan_query(&columns))
     }
 
     /// [`Self::prepare_client`] with the rewrite already made.
@@ -62,6 +78,7 @@ impl Extended {
         };
         if let Some(prepared) = statement.prepared.as_mut() {
             name_columns(sql, prepared);
+            catalog::name_enums(conn, prepared);
         }
         Ok(statement)
     }

@@ -151,6 +151,10 @@ pub fn parse(sql: &str) -> Option<Command> {
             if upper(1) == "TRANSACTION" && upper(2) == "ISOLATION" {
                 return Some(Command::Show("transaction_isolation"));
             }
+            // PostgreSQL's spelling of SHOW TimeZone (pgcli sends it on connect).
+            if upper(1) == "TIME" && upper(2) == "ZONE" && t.len() == 3 {
+                return find("TimeZone").map(|g| Command::Show(g.name));
+            }
             (t.len() == 2)
                 .then(|| find(&unquote(&t[1])).map(|g| Command::Show(g.name)))
                 .flatten()
@@ -447,6 +451,7 @@ mod tests {
             Some(Command::Set("client_encoding", Some("UTF8".into())))
         );
         assert_eq!(parse("SET search_path TO main"), None); // DuckDB's own
+        assert_eq!(parse("show time zone"), Some(Command::Show("TimeZone")));
         assert_eq!(parse("SET threads = 4"), None);
     }
 

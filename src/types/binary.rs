@@ -48,7 +48,13 @@ pub fn write(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, styl
         Float => out.put_f32(v.values::<f32>()[row]),
         Double => out.put_f64(v.values::<f64>()[row]),
         Varchar | Json | Blob => out.put_slice(v.bytes_at(row)),
-        Enum { storage, dictionary } => out.put_slice(text::enum_label(*storage, dictionary, v, row)),
+        Enum {
+            storage, dictionary, ..
+        } => match text::enum_label(*storage, dictionary, v, row) {
+            // "char" is always one byte: its empty value is a zero byte (PostgreSQL's charsend).
+            b"" if super::oid::is_char_labels(dictionary) => out.put_u8(0),
+            label => out.put_slice(label),
+        },
         Bit => {
             let data = v.bytes_at(row);
             let (padding, bytes) = data

@@ -4,6 +4,8 @@ use crate::db::DuckType;
 
 pub const BOOL: u32 = 16;
 pub const BYTEA: u32 = 17;
+/// PostgreSQL's one-byte "char" (the catalogs' typtype, relkind, ...).
+pub const CHAR: u32 = 18;
 pub const INT8: u32 = 20;
 pub const INT2: u32 = 21;
 pub const INT4: u32 = 23;
@@ -62,6 +64,15 @@ impl PgType {
             },
             Float => PgType::of(FLOAT4, 4),
             Double => PgType::of(FLOAT8, 8),
+            Enum { dictionary, .. } if is_char_labels(dictionary) => PgType::of(CHAR, 1),
+            // An ENUM that pg_type shows (a type of the session's database) is that type; other
+            // ENUMs (an ENUM(...) cast, another database's type) are text, as drivers find no
+            // type for an OID that pg_type does not have.
+            Enum {
+                dictionary,
+                named: true,
+                ..
+            } => PgType::of(enum_oid(dictionary), 4),
             Varchar | Enum { .. } | Null | Unresolved | Other(_) => PgType::of(TEXT, -1),
             Json | Struct(_) | Map(..) | Union(_) => PgType::of(JSON, -1),
             Blob => PgType::of(BYTEA, -1),
@@ -89,6 +100,11 @@ pub fn array_oid(element: &DuckType) -> Option<u32> {
         | DuckType::Struct(_)
         | DuckType::Map(..)
         | DuckType::Union(_) => return None,
+        DuckType::Enum {
+            dictionary,
+            named: true,
+            ..
+        } if !is_char_labels(dictionary) => return Some(enum_oid(dictionary) + ENUM_ARRAY_OFFSET),
         other => PgType::from_duck(other).oid,
     };
     ARRAYS.iter().find(|(e, _)| *e == element_oid).map(|(_, a)| *a)
@@ -96,12 +112,73 @@ pub fn array_oid(element: &DuckType) -> Option<u32> {
 
 /// The element type of a PostgreSQL array type, for the arrays we know.
 pub fn element_oid(array: u32) -> Option<u32> {
+    if is_enum_array(array) {
+        return Some(array - ENUM_ARRAY_OFFSET);
+    }
     ARRAYS.iter().find(|(_, a)| *a == array).map(|(e, _)| *e)
+}
+
+/// Enum types' OIDs lie in [ENUM_FIRST, ENUM_FIRST + ENUM_SPAN), their array types' the same
+/// span higher: above every OID DuckDB's catalog gives out, below 2^31 (pgjdbc reads OIDs as
+/// Java ints).
+const ENUM_FIRST: u32 = 0x4000_0000;
+const ENUM_SPAN: u32 = 0x1000_0000;
+const ENUM_ARRAY_OFFSET: u32 = 0x2000_0000;
+
+/// The OID an ENUM type is shown with, on the wire and in pg_type.
+///
+/// A result's ENUM type carries its labels but not the name it was created under (DuckDB keeps
+/// no alias), so the OID is made from the labels: a hash of the type as DuckDB writes it
+/// (`ENUM('sad', 'ok')`, as in duckdb_columns().data_type), which the catalog computes from the
+/// same text with `pgwire_enum_oid` (functions/catalog.rs). Stable across restarts, so drivers
+/// that cache types by OID stay right; two enum types with the same labels share one OID.
+pub fn enum_oid(labels: &[String]) -> u32 {
+    enum_oid_of_type_name(&enum_type_name(labels))
+}
+
+/// DuckDB's text for an ENUM type: its labels quoted SQL-style, separated by ", ".
+pub fn enum_type_name(labels: &[String]) -> String {
+    let quoted: Vec<String> = labels
+        .iter()
+        .map(|l| format!("'{}'", l.replace('\'', "''")))
+        .collect();
+    format!("ENUM({})", quoted.join(", "))
+}
+
+/// The enum OID for DuckDB's text of an ENUM type (FNV-1a, folded into the enum span).
+pub fn enum_oid_of_type_name(type_name: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in type_name.bytes() {
+        hash ^= byte as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    ENUM_FIRST + hash % ENUM_SPAN
+}
+
+/// Whether an ENUM's labels are the catalog's stand-in for "char" (catalog/pg_pure.sql's
+/// pg_char): '' and the printable ASCII characters, in order.
+pub fn is_char_labels(labels: &[String]) -> bool {
+    labels.len() == 96
+        && labels[0].is_empty()
+        && labels[1..]
+            .iter()
+            .zip(b' '..=b'~')
+            .all(|(label, c)| label.len() == 1 && label.as_bytes()[0] == c)
+}
+
+/// Whether an OID is one of the enum types' (whose values travel as their labels' text).
+pub fn is_enum(oid: u32) -> bool {
+    (ENUM_FIRST..ENUM_FIRST + ENUM_SPAN).contains(&oid)
+}
+
+fn is_enum_array(oid: u32) -> bool {
+    is_enum(oid.wrapping_sub(ENUM_ARRAY_OFFSET))
 }
 
 /// (element OID, array OID), from PostgreSQL's pg_type.
 const ARRAYS: &[(u32, u32)] = &[
     (BOOL, 1000),
+    (CHAR, 1002),
     (BYTEA, 1001),
     (INT2, 1005),
     (INT4, 1007),
@@ -151,5 +228,40 @@ mod tests {
         );
         let nested = DuckType::List(Box::new(DuckType::List(Box::new(DuckType::Integer))));
         assert_eq!(PgType::from_duck(&nested).oid, JSON);
+    }
+
+    #[test]
+    fn enums_have_stable_oids_from_their_labels() {
+        let labels = vec!["it's".to_string(), "ok".to_string()];
+        assert_eq!(enum_type_name(&labels), "ENUM('it''s', 'ok')");
+        let mut ty = DuckType::Enum {
+            storage: crate::db::EnumStorage::U8,
+            dictionary: labels.clone(),
+            named: false,
+        };
+        assert_eq!(PgType::from_duck(&ty).oid, TEXT);
+        assert_eq!(array_oid(&ty), Some(1009));
+        ty.mark_named_enums(&[labels.clone()]);
+        let oid = PgType::from_duck(&ty).oid;
+        assert!(is_enum(oid) && oid < 0x8000_0000);
+        assert_eq!(oid, enum_oid_of_type_name("ENUM('it''s', 'ok')"));
+        assert_ne!(oid, enum_oid(&["ok".to_string(), "it's".to_string()]));
+        let array = array_oid(&ty).unwrap();
+        assert!(!is_enum(array));
+        assert_eq!(element_oid(array), Some(oid));
+    }
+
+    #[test]
+    fn the_catalogs_char_enum_is_postgres_char() {
+        let labels: Vec<String> = std::iter::once(String::new())
+            .chain((b' '..=b'~').map(|c| (c as char).to_string()))
+            .collect();
+        let ty = DuckType::Enum {
+            storage: crate::db::EnumStorage::U8,
+            dictionary: labels,
+            named: false,
+        };
+        assert_eq!(PgType::from_duck(&ty), PgType::of(CHAR, 1));
+        assert_eq!(array_oid(&ty), Some(1002));
     }
 }

@@ -233,6 +233,13 @@ pub fn decode(
             })?
         }
         oid::TEXT | oid::VARCHAR | oid::JSON | oid::UNKNOWN | 19 | 1042 => utf8(slot, bytes)?.to_string(),
+        oid::CHAR => match bytes {
+            [0] | [] => String::new(),
+            [c] => (*c as char).to_string(),
+            _ => return Err(invalid(slot, "char")),
+        },
+        // An enum's binary form is its label's text (PostgreSQL's enum_send).
+        label if oid::is_enum(label) => utf8(slot, bytes)?.to_string(),
         oid::BOOL => match bytes {
             [0] => "false".into(),
             [1] => "true".into(),

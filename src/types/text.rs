@@ -159,7 +159,9 @@ fn write_scalar(ty: &DuckType, v: &Vector<'_>, row: usize, out: &mut BytesMut, s
             datetime::put_interval(out, i.months, i.days, i.micros);
         }
         Uuid => put_uuid(out, v.values::<i128>()[row]),
-        Enum { storage, dictionary } => out.put_slice(enum_label(*storage, dictionary, v, row)),
+        Enum {
+            storage, dictionary, ..
+        } => out.put_slice(enum_label(*storage, dictionary, v, row)),
         Null => {}
         List(_) | Array(..) | Struct(_) | Map(..) | Union(_) => write_value(ty, v, row, out, style),
         Other(_) | BigNum | Unresolved => unreachable!("rejected by Encoder::new"),

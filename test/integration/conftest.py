@@ -131,6 +131,15 @@ def host():
     h.close()
 
 
+def both_hosts_with(kind, schema):
+    """A Python 2.0.1 host or a DuckDB CLI 1.5.6 host (`kind`), with `schema`'s statements
+    (separated by ";") run in it: for module fixtures parametrized over the two hosts."""
+    h = Host() if kind == "python" else CliHost()
+    for statement in schema.split(";"):
+        h.sql(statement)
+    return h
+
+
 def psql(dsn, *args, check=True, timeout=60):
     """Run psql with a connection string; returns the CompletedProcess."""
     psql_bin = shutil.which("psql")

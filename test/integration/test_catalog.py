@@ -6,7 +6,7 @@ import re
 import psycopg
 import pytest
 
-from conftest import CliHost, Host, psql
+from conftest import both_hosts_with, psql
 
 SCHEMA = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -27,9 +27,7 @@ COMMENT ON COLUMN customers.name IS 'what they are called'
 
 @pytest.fixture(scope="module", params=["python", "cli"])
 def server(request):
-    h = Host() if request.param == "python" else CliHost()
-    for statement in SCHEMA.split(";"):
-        h.sql(statement)
+    h = both_hosts_with(request.param, SCHEMA)
     yield h
     h.close()
 

@@ -1,5 +1,5 @@
 // What an application does with node-postgres: plain queries, parameters, a named prepared
-// statement, a transaction, an error. Prints one JSON line with what it saw.
+// statement, a transaction, an error, arrays. Prints one JSON line with what it saw.
 const { Client } = require('pg');
 
 async function main() {
@@ -31,6 +31,12 @@ async function main() {
     seen.error = e.code;
   }
   seen.still_usable = (await client.query('SELECT $1::text AS t', ['ok'])).rows[0].t;
+  // Arrays as parameters (node-postgres writes them as PostgreSQL array text) and in results.
+  await client.query('CREATE TABLE js_arrays (id integer, ints integer[], texts text[])');
+  await client.query('INSERT INTO js_arrays VALUES ($1, $2, $3)', [1, [1, null, 3], ['x', 'y z', 'q"uote', null]]);
+  await client.query('INSERT INTO js_arrays VALUES ($1, $2, $3)', [2, [], []]);
+  seen.arrays = (await client.query('SELECT id, ints, texts FROM js_arrays ORDER BY id')).rows.map(r => [r.id, r.ints, r.texts]);
+  seen.any = (await client.query('SELECT id FROM js_arrays WHERE id = ANY($1::integer[]) ORDER BY id', [[2, 5]])).rows.map(r => r.id);
   await client.end();
   console.log(JSON.stringify(seen));
 }

@@ -1,6 +1,9 @@
 //! What an application does with tokio-postgres (binary formats throughout); prints
 //! `name=value` lines that the integration test compares.
 
+mod custom;
+mod sqlx_app;
+
 use futures_util::{pin_mut, SinkExt, TryStreamExt};
 use tokio_postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutStream};
 use tokio_postgres::{types::Type, Client, NoTls};
@@ -13,8 +16,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = format!("host=127.0.0.1 port={port} user=duckdb password={password} dbname=memory");
     let (mut client, connection) = tokio_postgres::connect(&config, NoTls).await?;
     tokio::spawn(connection);
-    if args.next().as_deref() == Some("types") {
-        return every_type(&client).await;
+    match args.next().as_deref() {
+        Some("types") => return every_type(&client).await,
+        Some("sqlx") => return sqlx_app::run(&port, &password).await,
+        _ => {}
     }
 
     client
@@ -77,6 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get(0);
     println!("bigint={big}");
     copy_both_ways(&client).await?;
+    custom::enum_round_trip(&client).await?;
     let simple = client.simple_query("SELECT 'simple'").await?;
     for message in &simple {
         if let tokio_postgres::SimpleQueryMessage::Row(r) = message {
