@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DUCKDB_CLI := $(VENV)/bin/duckdb
 # The versions we build for and test against (see DESIGN.md).
-PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest "sqlalchemy==2.0.*" pandas "pgcli==4.3.*"
+PY_PACKAGES := duckdb==2.0.1 duckdb-cli==1.5.6 "psycopg[binary]==3.3.*" psycopg2-binary asyncpg pytest "sqlalchemy==2.0.*" pandas "pgcli==4.3.*" "dbt-core==1.10.*" "dbt-postgres==1.9.*"
 
 .PHONY: all release debug run test unit-test sql-test integration-test venv clean bench bench-quick bench-isolation exit-soak tls-cert
 

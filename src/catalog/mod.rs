@@ -13,6 +13,7 @@
 //!
 //! The session asks this module; it knows nothing of sessions.
 
+mod alter_view;
 mod enums;
 mod explain;
 mod expressions;
@@ -20,6 +21,7 @@ mod install;
 pub mod names;
 mod rewrite;
 
+pub use alter_view::view_renamed_as_table;
 pub use enums::name_enums;
 pub use explain::{explained_statement, result_plan_query};
 pub use install::install;

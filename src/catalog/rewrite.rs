@@ -226,7 +226,12 @@ impl Rewriter<'_, '_> {
 
     /// A relation of pg_catalog or information_schema, as ours.
     fn relation(&mut self, name: &mut ObjectName, alias: &mut Option<TableAlias>, args_given: bool) {
-        let parts = folded(name);
+        let mut parts = folded(name);
+        // `"memory".information_schema.columns` (dbt): PostgreSQL reads a database name only as
+        // the current database's, which is what ours show.
+        if parts.len() == 3 && matches!(parts[1].as_str(), "pg_catalog" | "information_schema") {
+            parts.remove(0);
+        }
         let (schema, relation) = match parts.as_slice() {
             [schema, relation] if schema == "pg_catalog" && PG_RELATIONS.contains(&relation.as_str()) => {
                 (self.schemas.pg, relation.clone())

@@ -154,8 +154,8 @@ fn run_statement(
     out: &mut Output,
     state: &mut SessionState,
 ) -> Result<(), Stop> {
-    let explained = state.extended.explained_execute(text);
-    let text = explained.as_deref().unwrap_or(text);
+    let instead = state.extended.statement_instead(conn, text);
+    let text = instead.as_deref().unwrap_or(text);
     let cursor_command = cursor::parse(text, keywords);
     if cursor_command.is_none() {
         // DuckDB runs one statement at a time: open portals and cursors give their results up.

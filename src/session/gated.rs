@@ -39,15 +39,22 @@ impl Extended {
     /// Prepare a statement the client sent (one statement: the session split the Query),
     /// its result columns named as PostgreSQL names them.
     pub(super) fn prepare_client(&self, conn: &Connection, sql: &str) -> Result<ClientStatement, Stop> {
-        if let Some(plan) = self.explained_execute(sql) {
-            return self.prepare_rewritten(conn, &plan, None);
+        if let Some(instead) = self.statement_instead(conn, sql) {
+            return self.prepare_rewritten(conn, &instead, None);
         }
         self.prepare_rewritten(conn, sql, self.rewritten(sql))
     }
 
+    /// A statement the session runs instead of the client's: the answer to `EXPLAIN ...
+    /// EXECUTE` of a protocol statement, or `ALTER VIEW` for a view renamed with ALTER TABLE.
+    pub(super) fn statement_instead(&self, conn: &Connection, sql: &str) -> Option<String> {
+        self.explained_execute(sql)
+            .or_else(|| catalog::view_renamed_as_table(conn, sql))
+    }
+
     /// The query answering `EXPLAIN ... EXECUTE name(...)` of a statement prepared by Parse
     /// (see catalog/explain.rs).
-    pub(super) fn explained_execute(&self, sql: &str) -> Option<String> {
+    fn explained_execute(&self, sql: &str) -> Option<String> {
         let statement = self.statements.get(&catalog::explained_statement(sql)?)?;
         let columns: Vec<String> = statement
             .columns

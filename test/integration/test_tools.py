@@ -1,6 +1,7 @@
 """Tools people point at a PostgreSQL server, doing what they do on connect and on their
-commands: pgcli (its completion refresher's catalog reads and its backslash commands through
-pgspecial, as the CLI runs them; `pgcli --list`), for an owner and for a workspace."""
+commands, for an owner and for a workspace: pgcli (its completion refresher's catalog reads
+and its backslash commands through pgspecial, as the CLI runs them; `pgcli --list`) and
+dbt-postgres (seed, run, an incremental run, test, docs generate on a small project)."""
 import os
 import shutil
 import subprocess
@@ -8,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import PASSWORD, both_hosts_with, require
+from conftest import PASSWORD, CliHost, Host, both_hosts_with, require
 
 SCHEMA = """
 CREATE TYPE pc_mood AS ENUM ('sad', 'happy');
@@ -101,3 +102,64 @@ def test_pgcli_in_a_workspace_sees_only_the_workspace(server):
     assert run(r"\dt")[1] == [("main", "ws_only", "table", user)] or \
         [r[:3] for r in run(r"\dt")[1]] == [("main", "ws_only", "table")]
     assert run(r"\dT")[1] == []
+
+
+DBT_PROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dbt_project")
+DBT = os.path.join(os.path.dirname(sys.executable), "dbt")
+
+
+def run_dbt(port, user, password, dbname, work):
+    """dbt-postgres (dbt-core 1.10) through its whole cycle on test/integration/dbt_project:
+    seed, run, run again (the incremental model merges), test, docs generate."""
+    env = {**os.environ, "PGWIRE_PORT": str(port), "PGWIRE_USER": user, "PGWIRE_PASSWORD": password,
+           "PGWIRE_DBNAME": dbname, "DBT_PROFILES_DIR": DBT_PROJECT, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    for command in (["seed"], ["run"], ["run"], ["test"], ["docs", "generate"]):
+        out = subprocess.run([DBT, *command, "--project-dir", DBT_PROJECT, "--target-path", str(work / "target"),
+                              "--log-path", str(work / "logs")],
+                             capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, f"dbt {' '.join(command)}:\n{out.stdout[-3000:]}"
+        if command != ["docs", "generate"]:
+            assert "ERROR=0" in out.stdout and "PASS=" in out.stdout, out.stdout[-2000:]
+    import json
+    return json.loads((work / "target" / "catalog.json").read_text())
+
+
+def check_dbt_results(dsn):
+    import psycopg
+    with psycopg.connect(dsn, autocommit=True) as c:
+        revenue = c.execute("SELECT name, orders, revenue::numeric(10,2)::text FROM customer_revenue ORDER BY customer_id").fetchall()
+        assert revenue == [("Ada", 1, "12.50"), ("Grace", 2, "120.00"), ("Linus", 1, "5.00"), ("Margaret", 0, "0.00")]
+        daily = c.execute("SELECT placed_on::text, orders FROM daily_orders ORDER BY 1").fetchall()
+        assert daily == [("2024-04-01", 1), ("2024-04-04", 1), ("2024-04-05", 1), ("2024-04-06", 1)]
+        assert c.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'stg_orders'").fetchone() == ("VIEW",)
+
+
+def test_dbt_seed_run_test_for_an_owner(tmp_path):
+    require(os.path.exists(DBT), "dbt-postgres (make venv installs it)")
+    h = CliHost()
+    try:
+        catalog = run_dbt(h.port, "duckdb", PASSWORD, "memory", tmp_path)
+        check_dbt_results(h.dsn())
+    finally:
+        h.close()
+    node = catalog["nodes"]["model.pgwire_shop.customer_revenue"]
+    assert node["metadata"]["type"] == "BASE TABLE" and node["metadata"]["schema"] == "main"
+    assert {k: v["type"] for k, v in node["columns"].items()} == {
+        "customer_id": "integer", "name": "text", "country": "text", "orders": "bigint",
+        "revenue": "double precision"}
+
+
+def test_dbt_in_a_workspace(tmp_path):
+    """The same project in a workspace: dbt's DDL (CREATE ... AS, renames, drops in
+    transactions) passes the workspace's checks and stays in its database."""
+    require(os.path.exists(DBT), "dbt-postgres (make venv installs it)")
+    h = Host()
+    try:
+        h.sql("SELECT * FROM pgwire_create_workspace('dbt_ws', path := ':memory:')")
+        [[user, password]] = h.sql("SELECT name, password FROM pgwire_create_user(workspace := 'dbt_ws')")
+        catalog = run_dbt(h.port, user, password, "dbt_ws", tmp_path)
+        check_dbt_results(h.dsn(user=user, password=password, dbname="dbt_ws"))
+        assert h.sql("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'customer_revenue'") == [[0]]
+    finally:
+        h.close()
+    assert {n["metadata"]["database"] for n in catalog["nodes"].values()} == {"dbt_ws"}
