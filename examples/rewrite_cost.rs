@@ -27,6 +27,7 @@ fn main() {
         pid: 1,
         workspace: false,
         setting: &|_| None,
+        database: "memory",
     };
     let plain = [
         ("point query", "SELECT id, name, balance FROM customers WHERE id = $1", vec!["id", "name", "balance"]),

@@ -25,7 +25,7 @@ pub use alter_view::view_renamed_as_table;
 pub use enums::name_enums;
 pub use explain::{explained_statement, result_plan_query};
 pub use install::install;
-pub use rewrite::{might_need, rewrite, Facts, Rewritten};
+pub use rewrite::{might_need, parse as parse_one, rewrite, Facts, Rewritten};
 
 /// Our catalog database in the host instance.
 pub const CATALOG: &str = "pgwire_catalog";

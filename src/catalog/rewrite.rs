@@ -35,6 +35,9 @@ pub struct Facts<'a> {
     pub workspace: bool,
     /// A parameter of the session's own store, by name (`current_setting`).
     pub setting: &'a dyn Fn(&str) -> Option<String>,
+    /// The database the session started in: `"db".pg_catalog.x` names ours when `db` is it
+    /// (as PostgreSQL reads only its current database's); another database's stays as written.
+    pub database: &'a str,
 }
 
 /// A statement rewritten: the text to run, and the text the isolation gateway checks.
@@ -229,7 +232,10 @@ impl Rewriter<'_, '_> {
         let mut parts = folded(name);
         // `"memory".information_schema.columns` (dbt): PostgreSQL reads a database name only as
         // the current database's, which is what ours show.
-        if parts.len() == 3 && matches!(parts[1].as_str(), "pg_catalog" | "information_schema") {
+        if parts.len() == 3
+            && matches!(parts[1].as_str(), "pg_catalog" | "information_schema")
+            && parts[0] == self.facts.database
+        {
             parts.remove(0);
         }
         let (schema, relation) = match parts.as_slice() {
@@ -502,6 +508,7 @@ mod tests {
             pid: 42,
             workspace: false,
             setting: &|name| (name == "server_version_num").then(|| "150000".to_string()),
+            database: "memory",
         }
     }
 

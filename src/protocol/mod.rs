@@ -204,7 +204,12 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         ..Default::default()
     };
     state.extended.leftovers = leftovers;
-    state.extended.set_identity(login.user.clone(), info.id);
+    state.extended.set_identity(
+        login.user.clone(),
+        info.id,
+        login.catalog.clone(),
+        &state.settings,
+    );
     if let Some(Ok(gateway)) = gateway {
         state.extended.set_gateway(gateway);
     }

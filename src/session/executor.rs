@@ -14,6 +14,7 @@ use super::output::{ClientGone, Output};
 use super::settings::{self, Command, Settings};
 use super::sql_text::{leading_keywords, split_statements};
 use super::statement_cache::StatementCache;
+pub(super) use super::transaction::{after_success, control_of, transaction_gate, Control, Gate};
 use super::{SessionState, TxnState};
 use crate::db::{Connection, DataChunk, DuckType, Prepared, QueryResult, ResultShape, StatementKind};
 use crate::error::{sqlstate, PgError};
@@ -50,32 +51,6 @@ pub trait StatementObserver {
     /// Called just before ReadyForQuery, so that a client that saw it never finds its session
     /// still listed as active.
     fn ready(&self, txn: TxnState);
-}
-
-/// Transaction-control verbs, by their first keyword.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Control {
-    Begin,
-    Commit,
-    Rollback,
-    /// SAVEPOINT, RELEASE: DuckDB has no savepoints, but one that is never rolled back to
-    /// changes nothing (psycopg 3 wraps its type lookups in one).
-    Savepoint,
-    /// ROLLBACK TO [SAVEPOINT]: what it would undo cannot be undone alone.
-    RollbackTo,
-}
-
-pub(super) fn control_of(keywords: &[String]) -> Option<Control> {
-    let word = |i: usize| keywords.get(i).map(String::as_str);
-    match word(0) {
-        Some("BEGIN") | Some("START") => Some(Control::Begin),
-        Some("COMMIT") | Some("END") => Some(Control::Commit),
-        Some("SAVEPOINT") | Some("RELEASE") => Some(Control::Savepoint),
-        // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
-        Some("ROLLBACK") if word(1) == Some("TO") || word(2) == Some("TO") => Some(Control::RollbackTo),
-        Some("ROLLBACK") | Some("ABORT") => Some(Control::Rollback),
-        _ => None,
-    }
 }
 
 /// Run every statement of `sql`, writing results to `out`. Returns the transaction state the
@@ -183,14 +158,17 @@ fn run_statement(
     settings::check_duckdb_setting(text)?;
     if let Some(command) = settings::parse(text) {
         state.extended.cache.clear();
-        return apply_setting(
+        apply_setting(
             conn,
             &command,
             &mut state.settings,
             true,
             &mut state.extended.leftovers,
+            state.extended.gateway.as_deref(),
             out,
-        );
+        )?;
+        state.extended.settings_changed(&state.settings);
+        return Ok(());
     }
     match copy::parse(text)? {
         Some(Copy::Out(copy)) => return copy_out(conn, &copy, &state.extended, out),
@@ -291,86 +269,6 @@ fn send_result(prepared: &Prepared, keywords: &[String], out: &mut Output) -> Re
     Ok(())
 }
 
-/// What the transaction gate decided for a statement.
-pub(super) enum Gate {
-    /// Fully answered here (a warning, or the end of a failed block).
-    Answered,
-    /// Run it; it is this transaction-control verb, if any.
-    Run(Option<Control>),
-}
-
-/// PostgreSQL's rules for transaction control that DuckDB does not share: a failed block
-/// accepts only its end, and BEGIN/COMMIT/ROLLBACK out of place are warnings.
-pub(super) fn transaction_gate(
-    conn: &Connection,
-    keywords: &[String],
-    txn: &mut TxnState,
-    out: &mut Output,
-) -> Result<Gate, Stop> {
-    let control = control_of(keywords);
-    match (control, *txn) {
-        // A savepoint is taken and released as a no-op: until something rolls back to it,
-        // the block is exactly as if it had one. Rolling back to it is refused honestly (the
-        // block fails): a client that relies on undoing part of a block must know.
-        (Some(Control::Savepoint), TxnState::InBlock) => {
-            let verb = if keywords.first().is_some_and(|w| w == "RELEASE") {
-                "RELEASE"
-            } else {
-                "SAVEPOINT"
-            };
-            out.command_complete(verb.into());
-            Ok(Gate::Answered)
-        }
-        (Some(Control::Savepoint), TxnState::Idle) => Err(Stop::Failed(PgError::new(
-            sqlstate::NO_ACTIVE_SQL_TRANSACTION,
-            format!(
-                "{} can only be used in transaction blocks",
-                keywords.first().map(String::as_str).unwrap_or("SAVEPOINT")
-            ),
-        ))),
-        (Some(Control::RollbackTo), _) => Err(Stop::Failed(
-            PgError::new(
-                sqlstate::FEATURE_NOT_SUPPORTED,
-                "rolling back to a savepoint is not supported",
-            )
-            .with_hint("DuckDB has no savepoints; roll back the whole transaction."),
-        )),
-        (Some(Control::Rollback), TxnState::Failed) | (Some(Control::Commit), TxnState::Failed) => {
-            // COMMIT of a failed block rolls back, and says so.
-            let _ = conn.execute("ROLLBACK");
-            *txn = TxnState::Idle;
-            out.command_complete("ROLLBACK".into());
-            Ok(Gate::Answered)
-        }
-        (_, TxnState::Failed) => Err(Stop::Failed(PgError::new(
-            sqlstate::IN_FAILED_SQL_TRANSACTION,
-            "current transaction is aborted, commands ignored until end of transaction block",
-        ))),
-        (Some(Control::Begin), TxnState::InBlock) => {
-            out.warning(
-                sqlstate::ACTIVE_SQL_TRANSACTION,
-                "there is already a transaction in progress",
-            );
-            out.command_complete(command_tag(StatementKind::Transaction, keywords, 0));
-            Ok(Gate::Answered)
-        }
-        (Some(c @ (Control::Commit | Control::Rollback)), TxnState::Idle) => {
-            out.warning(
-                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
-                "there is no transaction in progress",
-            );
-            let tag = if c == Control::Commit {
-                "COMMIT"
-            } else {
-                "ROLLBACK"
-            };
-            out.command_complete(tag.into());
-            Ok(Gate::Answered)
-        }
-        _ => Ok(Gate::Run(control)),
-    }
-}
-
 /// Run `COPY ... TO STDOUT`: CopyOutResponse, a CopyData per row, CopyDone, `COPY n`.
 pub(super) fn copy_out(
     conn: &Connection,
@@ -427,8 +325,18 @@ pub(super) fn apply_setting(
     settings: &mut Settings,
     describe: bool,
     leftovers: &mut Leftovers,
+    gateway: Option<&crate::policy::Gateway>,
     out: &mut Output,
 ) -> Result<(), Stop> {
+    // A workspace's search_path is checked as the DuckDB statement it becomes (its own
+    // schemas only), before the session keeps it.
+    if let (Some(gateway), Command::Set("search_path", Some(value))) = (gateway, command) {
+        gateway.prepare(
+            conn,
+            &settings::duckdb_search_path(value),
+            &settings::duckdb_search_path(value),
+        )?;
+    }
     let effects = settings.apply(command)?;
     for (name, sql) in &effects.duckdb {
         match conn.execute(sql) {
@@ -452,22 +360,17 @@ pub(super) fn apply_setting(
                 out.row_description(&[(name.clone(), DuckType::Varchar)], &[]);
             }
             out.text_row(&[value]);
-            out.command_complete("SHOW".into());
+            let tag = match command {
+                Command::SetConfig(..) => "SELECT 1",
+                _ => "SHOW",
+            };
+            out.command_complete(tag.into());
         }
         (None, Command::Reset(_) | Command::ResetAll) => out.command_complete("RESET".into()),
         (None, Command::Notification(tag)) => out.command_complete(tag.to_string()),
         (None, _) => out.command_complete("SET".into()),
     }
     Ok(())
-}
-
-/// The session's transaction state after a statement succeeded.
-pub(super) fn after_success(control: Option<Control>, txn: &mut TxnState) {
-    match control {
-        Some(Control::Begin) => *txn = TxnState::InBlock,
-        Some(Control::Commit) | Some(Control::Rollback) => *txn = TxnState::Idle,
-        Some(Control::Savepoint) | Some(Control::RollbackTo) | None => {}
-    }
 }
 
 /// Result columns (name, type) and one encoder per column.

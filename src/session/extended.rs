@@ -53,11 +53,15 @@ pub struct Extended {
     pub(super) identity: Identity,
 }
 
-/// The session's user and id (PostgreSQL's backend pid: the id in pgwire_sessions()).
+/// The session's user and id (PostgreSQL's backend pid: the id in pgwire_sessions()), and its
+/// parameters' values as they stand (for `current_setting`; kept by [`Extended::settings_changed`]).
 #[derive(Default, Clone)]
 pub struct Identity {
     pub user: String,
     pub pid: i32,
+    pub settings: std::collections::BTreeMap<&'static str, String>,
+    /// The database the session started in.
+    pub database: String,
 }
 
 fn no_statement(name: &str) -> Stop {
@@ -181,6 +185,7 @@ impl Extended {
         if let Some(command) = settings::parse(&m.query) {
             let columns = match &command {
                 Command::Show(name) => Some(vec![(name.to_string(), DuckType::Varchar)]),
+                Command::SetConfig(..) => Some(vec![("set_config".to_string(), DuckType::Varchar)]),
                 _ => None,
             };
             let statement = Statement {
@@ -448,7 +453,16 @@ impl Extended {
         };
         if let Some(Own::Setting(command)) = &statement.own {
             portal.done = true;
-            apply_setting(conn, command, settings, false, &mut self.leftovers, out)?;
+            apply_setting(
+                conn,
+                command,
+                settings,
+                false,
+                &mut self.leftovers,
+                self.gateway.as_deref(),
+                out,
+            )?;
+            self.identity.settings = settings.values();
             return Ok(None);
         }
         let Some(prepared) = &statement.prepared else {

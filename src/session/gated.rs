@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::executor::Stop;
 use super::extended::{Extended, Identity};
+use super::settings::Settings;
 use crate::catalog;
 use crate::db::{Connection, StatementKind};
 use crate::error::PgError;
@@ -26,8 +27,18 @@ impl Extended {
         self.gateway.as_deref()
     }
 
-    pub fn set_identity(&mut self, user: String, pid: i32) {
-        self.identity = Identity { user, pid };
+    pub fn set_identity(&mut self, user: String, pid: i32, database: String, settings: &Settings) {
+        self.identity = Identity {
+            user,
+            pid,
+            settings: settings.values(),
+            database,
+        };
+    }
+
+    /// Keep the session's parameter values for the statements rewritten from now on.
+    pub(super) fn settings_changed(&mut self, settings: &Settings) {
+        self.identity.settings = settings.values();
     }
 
     /// The text to run for a client's statement and the text its gateway checks: the same
@@ -183,7 +194,8 @@ fn rewritten(identity: &Identity, workspace: bool, sql: &str) -> Option<catalog:
         user: &identity.user,
         pid: identity.pid,
         workspace,
-        setting: &fixed_setting,
+        setting: &|name| super::settings::value_of(&identity.settings, name).or_else(|| fixed_setting(name)),
+        database: &identity.database,
     };
     catalog::rewrite(sql, &facts)
 }

@@ -42,6 +42,13 @@ const GUCS: &[Guc] = &[
         default: "UTC",
         report: true,
     },
+    // PostgreSQL's schema search path, kept as the client wrote it and given to DuckDB's own
+    // search_path mapped (settings.rs's duckdb_search_path).
+    Guc {
+        name: "search_path",
+        default: "main",
+        report: false,
+    },
     Guc {
         name: "extra_float_digits",
         default: "1",

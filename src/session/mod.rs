@@ -14,6 +14,7 @@ pub mod settings;
 // The lexer is shared with `policy`, which must not import `session`.
 pub use crate::sql_text;
 pub mod statement_cache;
+mod transaction;
 
 use pgwire_proto::messages::response::TransactionStatus;
 

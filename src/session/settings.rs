@@ -24,6 +24,9 @@ pub enum Command {
     /// LISTEN, UNLISTEN, NOTIFY (the tag): accepted as by a server on which nothing is ever
     /// notified (DuckDB has no channels); the command tag is PostgreSQL's.
     Notification(&'static str),
+    /// `SELECT set_config('name', 'value', is_local)`: a SET that answers the new value as a
+    /// row (pg_dump, psql scripts, ORMs set search_path so).
+    SetConfig(&'static str, String),
 }
 
 /// What applying a command asks the caller to do.
@@ -97,6 +100,7 @@ pub fn parse(sql: &str) -> Option<Command> {
     let first = crate::sql_text::leading_keywords(sql, 1);
     match first.first().map(String::as_str) {
         Some("SET" | "RESET" | "SHOW") => {}
+        Some("SELECT") => return set_config(sql),
         Some("LISTEN") => return Some(Command::Notification("LISTEN")),
         Some("UNLISTEN") => return Some(Command::Notification("UNLISTEN")),
         Some("NOTIFY") => return Some(Command::Notification("NOTIFY")),
@@ -161,6 +165,83 @@ pub fn parse(sql: &str) -> Option<Command> {
         }
         _ => None,
     }
+}
+
+/// `SELECT [pg_catalog.]set_config('name', 'value', is_local)` with literals, and nothing else,
+/// as a command; other SELECTs are `None` (a set_config among other expressions is not ours).
+fn set_config(sql: &str) -> Option<Command> {
+    use sqlparser::ast::{
+        Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, Value,
+    };
+    if !sql.to_ascii_lowercase().contains("set_config") {
+        return None;
+    }
+    let statement = crate::catalog::parse_one(sql)?;
+    let Statement::Query(query) = statement else {
+        return None;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [SelectItem::UnnamedExpr(Expr::Function(f))] = select.projection.as_slice() else {
+        return None;
+    };
+    let called = f.name.0.last()?.as_ident()?.value.to_ascii_lowercase();
+    if called != "set_config" || !select.from.is_empty() || select.selection.is_some() {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let text = |arg: &FunctionArg| match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let [name, value, _is_local] = list.args.as_slice() else {
+        return None;
+    };
+    let guc = find(&text(name)?)?;
+    Some(Command::SetConfig(guc.name, text(value)?))
+}
+
+/// DuckDB's statement for PostgreSQL's `search_path` value: `public` is DuckDB's `main`;
+/// `$user` (no schema per user here), pg_catalog and information_schema (searched anyway)
+/// are left out.
+pub fn duckdb_search_path(value: &str) -> String {
+    let mut schemas: Vec<String> = Vec::new();
+    for part in value.split(',') {
+        let part = part.trim().trim_matches('"').trim();
+        let schema = match part.to_ascii_lowercase().as_str() {
+            "" | "$user" | "pg_catalog" | "information_schema" => continue,
+            "public" => "main".to_string(),
+            _ => part.to_string(),
+        };
+        if !schemas.contains(&schema) {
+            schemas.push(schema);
+        }
+    }
+    match schemas.is_empty() {
+        true => "RESET search_path".into(),
+        false => format!(
+            "SET search_path = {}",
+            crate::internal_sql::quote_literal(&schemas.join(","))
+        ),
+    }
+}
+
+/// A parameter's value among `values` (as [`Settings::values`] gives them), its default where
+/// unset; `None` for a name that is not one of ours.
+pub fn value_of(values: &BTreeMap<&'static str, String>, name: &str) -> Option<String> {
+    let guc = find(name)?;
+    Some(
+        values
+            .get(guc.name)
+            .cloned()
+            .unwrap_or_else(|| guc.default.to_string()),
+    )
 }
 
 /// The deepest expressions a session may ask DuckDB for (its default). DuckDB parses and binds
@@ -317,6 +398,11 @@ impl Settings {
         )
     }
 
+    /// The values set (defaults are not stored).
+    pub fn values(&self) -> BTreeMap<&'static str, String> {
+        self.values.clone()
+    }
+
     pub fn get(&self, name: &'static str) -> String {
         if name == "server_version" {
             return crate::catalog::server_version();
@@ -348,7 +434,7 @@ impl Settings {
 
     pub fn apply(&mut self, command: &Command) -> Result<Effects, PgError> {
         let mut effects = Effects::default();
-        if let Command::Set(name, _) | Command::Reset(name) = command {
+        if let Command::Set(name, _) | Command::Reset(name) | Command::SetConfig(name, _) = command {
             if READ_ONLY.contains(name) {
                 return Err(read_only(name));
             }
@@ -357,6 +443,11 @@ impl Settings {
             Command::Set(name, Some(value)) => {
                 let value = validate(name, value)?;
                 self.changed(name, Some(value), &mut effects);
+            }
+            Command::SetConfig(name, value) => {
+                let value = validate(name, value)?;
+                self.changed(name, Some(value), &mut effects);
+                effects.show = Some(("set_config".to_string(), self.get(name)));
             }
             Command::Set(name, None) | Command::Reset(name) => self.changed(name, None, &mut effects),
             Command::ResetAll => {
@@ -399,6 +490,9 @@ impl Settings {
         }
         if find(name).is_some_and(|g| g.report) {
             effects.report.push((name.to_string(), current.clone()));
+        }
+        if name == "search_path" {
+            effects.duckdb.push(("search_path", duckdb_search_path(&current)));
         }
         if name == "statement_timeout" {
             effects
@@ -450,8 +544,23 @@ mod tests {
             parse("SET NAMES 'UTF8'"),
             Some(Command::Set("client_encoding", Some("UTF8".into())))
         );
-        assert_eq!(parse("SET search_path TO main"), None); // DuckDB's own
+        assert_eq!(
+            parse("SET search_path TO \"$user\", public"),
+            Some(Command::Set("search_path", Some("$user, public".into())))
+        );
+        assert_eq!(duckdb_search_path("$user, public"), "SET search_path = 'main'");
+        assert_eq!(
+            duckdb_search_path("sales, PUBLIC, main"),
+            "SET search_path = 'sales,main'"
+        );
+        assert_eq!(duckdb_search_path("\"$user\""), "RESET search_path");
         assert_eq!(parse("show time zone"), Some(Command::Show("TimeZone")));
+        assert_eq!(
+            parse("SELECT pg_catalog.set_config('search_path', '', false)"),
+            Some(Command::SetConfig("search_path", String::new()))
+        );
+        assert_eq!(parse("SELECT set_config('search_path', 'a', false), 1"), None);
+        assert_eq!(parse("SELECT set_config(name, 'a', false) FROM t"), None);
         assert_eq!(parse("SET threads = 4"), None);
     }
 

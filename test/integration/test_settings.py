@@ -33,9 +33,57 @@ def test_set_show_reset_and_parameter_status(conn):
     assert show(conn, "transaction isolation level") == "serializable"
     conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED")
     assert show(conn, "max_identifier_length") == "63"
-    # DuckDB's own settings still reach DuckDB.
     conn.execute("SET search_path TO main")
     assert show(conn, "search_path") == "main"
+
+
+def test_search_path_is_postgres_and_reaches_duckdb(conn):
+    """PostgreSQL's search_path as clients write it: `"$user", public` is DuckDB's main; a schema
+    named first decides where unqualified names resolve; set_config sets it too."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS sp_other")
+    conn.execute("CREATE OR REPLACE TABLE sp_other.where_am_i AS SELECT 'other' AS here")
+    conn.execute("CREATE OR REPLACE TABLE main.where_am_i AS SELECT 'main' AS here")
+    conn.execute('SET search_path TO "$user", public')
+    assert show(conn, "search_path") == "$user, public"
+    assert conn.execute("SELECT here FROM where_am_i").fetchone() == ("main",)
+    conn.execute("SET search_path = sp_other, public")
+    assert conn.execute("SELECT here FROM where_am_i").fetchone() == ("other",)
+    assert conn.execute("SELECT current_setting('search_path')").fetchone() == ("sp_other, public",)
+    row = conn.execute("SELECT pg_catalog.set_config('search_path', 'public', false)")
+    assert [d.name for d in row.description] == ["set_config"] and row.fetchone() == ("public",)
+    assert conn.execute("SELECT here FROM where_am_i").fetchone() == ("main",)
+    conn.execute("RESET search_path")
+    assert show(conn, "search_path") == "main"
+    # In the extended protocol too (a prepared statement).
+    assert conn.execute("SELECT set_config('search_path', 'sp_other', false)", prepare=True).fetchone() == ("sp_other",)
+    assert conn.execute("SELECT here FROM where_am_i").fetchone() == ("other",)
+    conn.execute("RESET ALL")
+
+
+def test_current_setting_reads_the_sessions_own_values(conn):
+    conn.execute("SET application_name = 'reports'")
+    assert conn.execute("SELECT current_setting('application_name'), current_setting('TimeZone')").fetchone() \
+        == ("reports", "UTC")
+    conn.execute("SET application_name = 'later'")
+    assert conn.execute("SELECT current_setting('application_name')").fetchone() == ("later",)
+    conn.execute("RESET application_name")
+
+
+def test_begin_with_transaction_modes(conn):
+    """BEGIN's modes as PostgreSQL writes them: every isolation level runs as DuckDB's one
+    (reported serializable); READ ONLY is DuckDB's read-only transaction."""
+    conn.execute("CREATE OR REPLACE TABLE modes (x INTEGER)")
+    for begin in ("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "BEGIN ISOLATION LEVEL READ COMMITTED",
+                  "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ WRITE"):
+        conn.execute(begin)
+        conn.execute("INSERT INTO modes VALUES (1)")
+        conn.execute("COMMIT")
+    assert conn.execute("SELECT count(*) FROM modes").fetchone() == (3,)
+    conn.execute("START TRANSACTION READ ONLY")
+    with pytest.raises(psycopg.Error):
+        conn.execute("INSERT INTO modes VALUES (2)")
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT count(*) FROM modes").fetchone() == (3,)
 
 
 @pytest.mark.parametrize(
