@@ -268,6 +268,14 @@ fn classify(e: &DbError) -> PgError {
         K::Exiting => ADMIN_SHUTDOWN,
         K::Other => INTERNAL_ERROR,
     };
+    // Our advisory locks' waits end so (server/advisory.rs), inside a DuckDB function call.
+    let code = if lower.contains("canceling statement due to lock timeout") {
+        "55P03"
+    } else if lower.contains("canceling statement due to user request") {
+        QUERY_CANCELED
+    } else {
+        code
+    };
     let message = if code == QUERY_CANCELED && lower.contains("maximum execution time") {
         "canceling statement due to statement timeout".to_string()
     } else if code == QUERY_CANCELED {

@@ -13,6 +13,7 @@
 //!
 //! The session asks this module; it knows nothing of sessions.
 
+mod advisory;
 mod alter_view;
 mod enums;
 mod explain;
@@ -124,6 +125,7 @@ pub const INFO_RELATIONS: &[&str] = &[
 /// `pg_functions.sql`).
 pub const PG_FUNCTIONS: &[&str] = &[
     "format_type",
+    "set_config",
     "pg_get_expr",
     "pg_encoding_to_char",
     "pg_char_to_encoding",

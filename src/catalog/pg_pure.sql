@@ -145,3 +145,10 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.enum_type_name(labels) AS
 -- printable ASCII characters, which the wire recognizes by these labels (types/oid.rs) and
 -- shows as "char". Compares with text literals and casts to text as PostgreSQL's does.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_char(c) AS c::ENUM('', ' ', '!', '"', '#', '$', '%', '&', '''', '(', ')', '*', '+', ',', '-', '.', '/', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?', '@', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z', '[', '\', ']', '^', '_', '`', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '{', '|', '}', '~')
+;
+-- set_config among other expressions (asyncpg turns jit off around its type lookups so):
+-- the session's store is changed only by `SELECT set_config(...)` as a statement of its own
+-- (session/settings.rs); here only parameters that change nothing answer their new value.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.set_config(arg_name, arg_value, arg_is_local) AS CASE
+    WHEN lower(arg_name) IN ('jit', 'synchronous_commit') THEN arg_value::VARCHAR
+    ELSE error('set_config(''' || arg_name || ''', ...) takes effect only as a statement of its own: SELECT set_config(''' || arg_name || ''', value, false)') END

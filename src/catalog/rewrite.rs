@@ -74,6 +74,13 @@ fn is_trigger(word: &str) -> bool {
         "json_agg",
         // `x = ANY($1)`: an array parameter whose type only PostgreSQL would infer.
         "any",
+        "pg_advisory_lock",
+        "pg_advisory_lock_shared",
+        "pg_try_advisory_lock",
+        "pg_try_advisory_lock_shared",
+        "pg_advisory_unlock",
+        "pg_advisory_unlock_shared",
+        "pg_advisory_unlock_all",
     ];
     static TRIGGERS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
@@ -300,6 +307,9 @@ impl Rewriter<'_, '_> {
             FunctionArguments::Subquery(_) => None,
         };
         let no_args = args.as_ref().is_some_and(Vec::is_empty);
+        if super::advisory::is_advisory(name) {
+            return self.advisory(name, args.as_deref()?);
+        }
         match name {
             "version" if no_args => return Some(string(&super::version())),
             "pg_backend_pid" if no_args => return snippet(&self.facts.pid.to_string()),

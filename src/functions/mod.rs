@@ -4,6 +4,7 @@
 //! function interface. Side effects happen in the execute step, once: some hosts (Python's
 //! `con.sql()`) bind a table function twice.
 
+mod advisory;
 mod catalog;
 mod lifecycle;
 mod sessions;
@@ -153,6 +154,7 @@ pub fn register(conn: &duckdb::Connection, instance: &Arc<Instance>) -> Result<(
     register_scalar_function::<lifecycle::StartScalar, _>(conn, lifecycle::Start::NAME, instance)?;
     register_scalar_function::<lifecycle::StopScalar, _>(conn, lifecycle::Stop::NAME, instance)?;
     register_scalar_function::<catalog::EnumOid, _>(conn, catalog::ENUM_OID, instance)?;
+    register_scalar_function::<advisory::Advisory, _>(conn, advisory::ADVISORY, instance)?;
     Ok(())
 }
 

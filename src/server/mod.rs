@@ -1,6 +1,7 @@
 //! The per-database server: connection pool, metadata, the tokio runtime that serves clients,
 //! start/stop, and the watchdog that releases everything when the host closes the database.
 
+pub mod advisory;
 pub mod config;
 mod listener;
 pub mod pool;

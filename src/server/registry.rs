@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use super::advisory::AdvisoryLocks;
 use crate::db::InterruptHandle;
 
 /// Counters since the server started.
@@ -70,6 +71,9 @@ pub struct SessionInfo {
     socket: Mutex<Option<TcpStream>>,
     /// An operator ended the session (its workspace or user was dropped, or it was terminated).
     terminated: AtomicBool,
+    /// How many times its statement was interrupted: a wait of ours (an advisory lock) ends
+    /// when this moves.
+    interrupts: AtomicU64,
 }
 
 impl SessionInfo {
@@ -112,12 +116,17 @@ impl SessionInfo {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    pub fn interrupts(&self) -> u64 {
+        self.interrupts.load(Ordering::SeqCst)
+    }
+
     pub fn terminated(&self) -> bool {
         self.terminated.load(Ordering::SeqCst)
     }
 
     /// Interrupt the running statement, if any (cancel request, shutdown).
     pub fn interrupt(&self) {
+        self.interrupts.fetch_add(1, Ordering::SeqCst);
         self.interrupt.interrupt();
     }
 
@@ -166,6 +175,8 @@ pub struct NewSession {
 pub struct Registry {
     sessions: Mutex<BTreeMap<i32, Arc<SessionInfo>>>,
     next_id: AtomicI32,
+    /// The sessions' advisory locks: a session's go when it is deregistered.
+    pub advisory: AdvisoryLocks,
 }
 
 impl Registry {
@@ -185,6 +196,7 @@ impl Registry {
             interrupt: s.interrupt,
             socket: Mutex::new(None),
             terminated: AtomicBool::new(false),
+            interrupts: AtomicU64::new(0),
             progress: Mutex::new(Progress {
                 activity: Activity::Idle,
                 query: String::new(),
@@ -204,6 +216,7 @@ impl Registry {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
+        self.advisory.release_all(id);
     }
 
     pub fn get(&self, id: i32) -> Option<Arc<SessionInfo>> {

@@ -241,7 +241,7 @@ mod tests {
         };
         assert_eq!(PgType::from_duck(&ty).oid, TEXT);
         assert_eq!(array_oid(&ty), Some(1009));
-        ty.mark_named_enums(&[labels.clone()]);
+        ty.mark_named_enums(std::slice::from_ref(&labels));
         let oid = PgType::from_duck(&ty).oid;
         assert!(is_enum(oid) && oid < 0x8000_0000);
         assert_eq!(oid, enum_oid_of_type_name("ENUM('it''s', 'ok')"));
