@@ -31,7 +31,11 @@ SELECT current_database()::VARCHAR AS table_catalog, n.nspname AS table_schema, 
        a.attname AS column_name, a.attnum::INTEGER AS ordinal_position, a.pgwire_default AS column_default,
        CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END AS is_nullable,
        CASE WHEN a.atttypid IN (1000, 1001, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1028, 1115, 1182,
-                                1183, 1185, 1187, 1231, 1270, 1563, 199, 2951) THEN 'ARRAY'
+                                1183, 1185, 1187, 1231, 1270, 1563, 199, 2951)
+                 -- ENUM arrays (types/oid.rs: 0x60000000 and up)
+                 OR a.atttypid >= 1610612736 THEN 'ARRAY'
+            -- ENUMs (0x40000000 and up): as PostgreSQL shows a type of the user's
+            WHEN a.atttypid >= 1073741824 THEN 'USER-DEFINED'
             ELSE pgwire_catalog.pg_live.format_type(a.atttypid, NULL) END AS data_type,
        NULL::INTEGER AS character_maximum_length, NULL::INTEGER AS character_octet_length,
        CASE a.atttypid WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64 WHEN 700 THEN 24 WHEN 701 THEN 53

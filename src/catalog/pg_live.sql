@@ -31,7 +31,7 @@ WHERE database_name = current_database() AND NOT internal AND logical_type = 'EN
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_type AS
 SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(typtype) AS typtype, pgwire_catalog.pg_live.pg_char(typcategory) AS typcategory, pgwire_catalog.pg_live.pg_char(typdelim) AS typdelim,
                   pgwire_catalog.pg_live.pg_char(typalign) AS typalign, pgwire_catalog.pg_live.pg_char(typstorage) AS typstorage) FROM (
-SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner, s.typlen,
+SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner, s.typlen::SMALLINT AS typlen,
        s.typbyval, s.typtype, s.typcategory, s.typispreferred, true AS typisdefined,
        ','::VARCHAR AS typdelim, 0::UINTEGER AS typrelid, 0::UINTEGER AS typsubscript, s.typelem,
        s.typarray, s.typinput, s.typoutput, s.typreceive, s.typsend,

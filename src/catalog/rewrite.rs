@@ -420,6 +420,14 @@ impl VisitorMut for Rewriter<'_, '_> {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // PostgreSQL's LIKE escapes with a backslash unless told otherwise; DuckDB's has no
+        // escape (pgjdbc writes `relname LIKE 'my\_table'`).
+        if let Expr::Like { escape_char, .. } | Expr::ILike { escape_char, .. } = expr {
+            if escape_char.is_none() {
+                *escape_char = Some(Box::new(string("\\")));
+                self.changed = true;
+            }
+        }
         let replacement = match expr {
             // PostgreSQL's int2vector and oidvector columns count from 0: `i.indkey[0]`.
             Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
@@ -524,6 +532,16 @@ mod tests {
 
     fn run(sql: &str) -> Option<String> {
         rewrite(sql, &facts()).map(|r| r.run)
+    }
+
+    #[test]
+    fn like_escapes_with_a_backslash_as_in_postgres() {
+        let sql = run(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'a\\_b' AND relname NOT ILIKE 'c%' ESCAPE '!'",
+        )
+        .unwrap();
+        assert!(sql.contains("LIKE 'a\\_b' ESCAPE '\\'"), "{sql}");
+        assert!(sql.contains("NOT ILIKE 'c%' ESCAPE '!'"), "{sql}");
     }
 
     #[test]
