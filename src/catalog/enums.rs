@@ -20,12 +20,12 @@ const NAMED_ENUMS: &str = "SELECT t.type_oid, l.label FROM duckdb_types() t, \
 /// session's database. Looks the types up only for a statement that has an ENUM.
 pub fn name_enums(conn: &Connection, prepared: &mut Prepared) {
     let skip = |labels: &[String]| is_char_labels(labels);
-    let columns = prepared.columns();
-    let params: Vec<DuckType> = (0..prepared.param_count())
+    let types: Vec<DuckType> = (0..prepared.param_count())
         .filter_map(|i| prepared.param_type(i))
+        .chain(prepared.column_types())
         .collect();
     let mut found = Vec::new();
-    for ty in columns.iter().map(|(_, t)| t).chain(&params) {
+    for ty in &types {
         ty.enum_labels(&skip, &mut found);
     }
     if found.is_empty() {

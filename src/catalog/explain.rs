@@ -6,8 +6,6 @@
 //! nothing about nullability from it (sqlx then keeps what pg_attribute told it).
 
 use sqlparser::ast::{Expr, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 /// The protocol-level statement an `EXPLAIN ... EXECUTE name(...)` explains, if `sql` is one.
 pub fn explained_statement(sql: &str) -> Option<String> {
@@ -15,11 +13,7 @@ pub fn explained_statement(sql: &str) -> Option<String> {
     if !first.eq_ignore_ascii_case("EXPLAIN") {
         return None;
     }
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
-    if statements.len() != 1 {
-        return None;
-    }
-    let Statement::Explain { statement, .. } = statements.pop()? else {
+    let Statement::Explain { statement, .. } = super::rewrite::parse(sql)? else {
         return None;
     };
     let Statement::Execute { name, parameters, .. } = *statement else {

@@ -201,11 +201,11 @@ pub(super) fn vector_subscript(root: &Expr, access: &sqlparser::ast::AccessExpr)
         .flatten()
 }
 
-/// Types that are OIDs here (UINTEGER, PostgreSQL's oid on the wire).
 fn is_placeholder(expr: &Expr) -> bool {
     matches!(expr, Expr::Value(v) if matches!(v.value, Value::Placeholder(_)))
 }
 
+/// Types that are OIDs here (UINTEGER, PostgreSQL's oid on the wire).
 fn is_oid_type(name: &str) -> bool {
     matches!(
         name,
@@ -292,52 +292,16 @@ pub(super) fn any_of_parameter(left: &Expr, op: &BinaryOperator, right: &Expr, a
         .map(|list| string(&list));
     let parameter = match (right, &array_text) {
         (_, Some(list)) => list,
-        (Expr::Value(v), _) if matches!(v.value, Value::Placeholder(_)) => right,
+        (_, None) if is_placeholder(right) => right,
         (Expr::Nested(inner), _) if is_placeholder(inner) => inner.as_ref(),
         _ => return None,
     };
     let negated = match (op, any) {
-        (BinaryOperator::Eq, true) => false,
-        (BinaryOperator::NotEq, false) => true,
+        (BinaryOperator::Eq, true) => "",
+        (BinaryOperator::NotEq, false) => "NOT ",
         _ => return None,
     };
-    let as_text = |e: &Expr, data_type: DataType| Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(e.clone()),
-        data_type,
-        format: None,
-    };
-    let text_array = DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(
-        Box::new(DataType::Varchar(None)),
-        None,
-    ));
-    let contains = Expr::Function(sqlparser::ast::Function {
-        name: sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("list_contains")]),
-        uses_odbc_syntax: false,
-        parameters: sqlparser::ast::FunctionArguments::None,
-        args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![
-                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(as_text(
-                    parameter, text_array,
-                ))),
-                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(as_text(
-                    left,
-                    DataType::Varchar(None),
-                ))),
-            ],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
-    Some(match negated {
-        false => contains,
-        true => Expr::UnaryOp {
-            op: sqlparser::ast::UnaryOperator::Not,
-            expr: Box::new(contains),
-        },
-    })
+    snippet(&format!(
+        "{negated}list_contains(CAST(({parameter}) AS VARCHAR[]), CAST(({left}) AS VARCHAR))"
+    ))
 }

@@ -235,6 +235,22 @@ impl Prepared {
         }
     }
 
+    /// The types of the columns the statement will return (DuckDB's, not marked by
+    /// [`Prepared::show_named_enums`]), without their names: what looking for ENUMs needs, for
+    /// every statement prepared.
+    pub fn column_types(&self) -> Vec<DuckType> {
+        // SAFETY: live statement; each logical type is owned and destroyed by LogicalType.
+        unsafe {
+            let n = ffi::duckdb_prepared_statement_column_count(self.raw);
+            (0..n)
+                .map(|i| {
+                    LogicalType::from_raw(ffi::duckdb_prepared_statement_column_logical_type(self.raw, i))
+                        .to_duck_type()
+                })
+                .collect()
+        }
+    }
+
     /// The columns the statement will return, without running it.
     pub fn columns(&self) -> Vec<(String, DuckType)> {
         // SAFETY: live statement; names are ours to free; types are owned by LogicalType.

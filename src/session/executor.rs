@@ -331,11 +331,8 @@ pub(super) fn apply_setting(
     // A workspace's search_path is checked as the DuckDB statement it becomes (its own
     // schemas only), before the session keeps it.
     if let (Some(gateway), Command::Set("search_path", Some(value))) = (gateway, command) {
-        gateway.prepare(
-            conn,
-            &settings::duckdb_search_path(value),
-            &settings::duckdb_search_path(value),
-        )?;
+        let statement = settings::duckdb_search_path(value);
+        gateway.prepare(conn, &statement, &statement)?;
     }
     let effects = settings.apply(command)?;
     for (name, sql) in &effects.duckdb {

@@ -173,7 +173,8 @@ fn set_config(sql: &str) -> Option<Command> {
     use sqlparser::ast::{
         Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, Value,
     };
-    if !sql.to_ascii_lowercase().contains("set_config") {
+    let named = |w: &str| w.eq_ignore_ascii_case("set_config");
+    if !crate::sql_text::any_word_or_literal(sql, named, |_| false) {
         return None;
     }
     let statement = crate::catalog::parse_one(sql)?;
