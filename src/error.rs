@@ -247,7 +247,7 @@ fn classify(e: &DbError) -> PgError {
         K::OutOfMemory => OUT_OF_MEMORY,
         K::Io => IO_ERROR,
         K::InvalidInput => {
-            // The catalog's casts to regclass, regtype and regnamespace raise these (catalog/).
+            // The catalog's casts to regclass, regtype, regnamespace and regproc raise these (catalog/).
             let missing = lower.ends_with("\" does not exist");
             if lower.contains("read-only") || lower.contains("read only") {
                 READ_ONLY_SQL_TRANSACTION
@@ -257,6 +257,8 @@ fn classify(e: &DbError) -> PgError {
                 UNDEFINED_OBJECT
             } else if missing && lower.starts_with("schema \"") {
                 UNDEFINED_SCHEMA
+            } else if missing && lower.starts_with("function \"") {
+                UNDEFINED_FUNCTION
             } else {
                 INVALID_PARAMETER_VALUE
             }

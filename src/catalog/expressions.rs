@@ -78,8 +78,12 @@ impl Rewriter<'_, '_> {
             ("regnamespace", Some(text)) => self.call("regnamespace_oid", vec![string(&name_part(text))]),
             ("regnamespace", None) => self.call("regnamespace_name", vec![expr.clone()]),
             ("regproc" | "regprocedure", None) => self.call("regproc_name", vec![expr.clone()]),
-            // pg_type's typinput and kin are names here (`typinput = 'array_in'::regproc`).
-            ("regproc" | "regprocedure", Some(text)) => string(text),
+            // `typinput = 'pg_catalog.array_in'::regproc` (pgjdbc): the function's OID.
+            ("regproc" | "regprocedure", Some(text)) => {
+                let name = name_part(text.strip_prefix("pg_catalog.").unwrap_or(text));
+                let name = name.split('(').next().unwrap_or(&name).trim().to_string();
+                self.call("regproc_oid", vec![string(&name)])
+            }
             ("regrole", None) => string(self.facts.user),
             ("name" | "char" | "text" | "bpchar" | "varchar", _) => Expr::Cast {
                 kind: CastKind::DoubleColon,

@@ -5,7 +5,7 @@ SELECT current_database()::VARCHAR AS catalog_name, nspname AS schema_name,
        'duckdb'::VARCHAR AS schema_owner, NULL::VARCHAR AS default_character_set_catalog,
        NULL::VARCHAR AS default_character_set_schema, NULL::VARCHAR AS default_character_set_name,
        NULL::VARCHAR AS sql_path
-FROM pgwire_catalog.pg_live.pg_namespace
+FROM pgwire_catalog.pg_live.pgwire_namespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.tables AS
 SELECT current_database()::VARCHAR AS table_catalog, n.nspname AS table_schema, c.relname AS table_name,
@@ -16,7 +16,7 @@ SELECT current_database()::VARCHAR AS table_catalog, n.nspname AS table_schema, 
        NULL::VARCHAR AS user_defined_type_name,
        CASE WHEN c.relkind = 'r' THEN 'YES' ELSE 'NO' END AS is_insertable_into,
        'NO' AS is_typed, NULL::VARCHAR AS commit_action
-FROM pgwire_catalog.pg_live.pg_class c JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = c.relnamespace
+FROM pgwire_catalog.pg_live.pg_class c JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'v')
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.views AS
@@ -59,9 +59,9 @@ SELECT current_database()::VARCHAR AS table_catalog, n.nspname AS table_schema, 
        NULL::VARCHAR AS identity_cycle, CASE WHEN a.attgenerated = 's' THEN 'ALWAYS' ELSE 'NEVER' END AS is_generated,
        NULL::VARCHAR AS generation_expression,
        CASE WHEN c.relkind = 'r' THEN 'YES' ELSE 'NO' END AS is_updatable
-FROM pgwire_catalog.pg_live.pg_attribute a
+FROM pgwire_catalog.pg_live.pgwire_attribute a
 JOIN pgwire_catalog.pg_live.pg_class c ON c.oid = a.attrelid
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = c.relnamespace
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.table_constraints AS
 SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constraint_schema,
@@ -70,9 +70,9 @@ SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constrain
        CASE k.contype WHEN 'p' THEN 'PRIMARY KEY' WHEN 'u' THEN 'UNIQUE' WHEN 'f' THEN 'FOREIGN KEY'
             ELSE 'CHECK' END AS constraint_type,
        'NO' AS is_deferrable, 'NO' AS initially_deferred, 'YES' AS enforced, NULL::VARCHAR AS nulls_distinct
-FROM pgwire_catalog.pg_live.pg_constraint k
+FROM pgwire_catalog.pg_live.pgwire_constraint k
 JOIN pgwire_catalog.pg_live.pg_class c ON c.oid = k.conrelid
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = c.relnamespace
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.key_column_usage AS
 SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constraint_schema,
@@ -80,11 +80,11 @@ SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constrain
        n.nspname AS table_schema, c.relname AS table_name, a.attname AS column_name,
        key.position::INTEGER AS ordinal_position,
        CASE WHEN k.contype = 'f' THEN key.position END::INTEGER AS position_in_unique_constraint
-FROM pgwire_catalog.pg_live.pg_constraint k
+FROM pgwire_catalog.pg_live.pgwire_constraint k
 JOIN pgwire_catalog.pg_live.pg_class c ON c.oid = k.conrelid
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = c.relnamespace,
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace,
      unnest(k.conkey) WITH ORDINALITY AS key(attnum, position)
-JOIN pgwire_catalog.pg_live.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = key.attnum
+JOIN pgwire_catalog.pg_live.pgwire_attribute a ON a.attrelid = k.conrelid AND a.attnum = key.attnum
 WHERE k.contype IN ('p', 'u', 'f')
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.referential_constraints AS
@@ -92,9 +92,9 @@ SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constrain
        k.conname AS constraint_name, current_database()::VARCHAR AS unique_constraint_catalog,
        n.nspname AS unique_constraint_schema, u.conname AS unique_constraint_name,
        'NONE' AS match_option, 'NO ACTION' AS update_rule, 'NO ACTION' AS delete_rule
-FROM pgwire_catalog.pg_live.pg_constraint k
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = k.connamespace
-LEFT JOIN pgwire_catalog.pg_live.pg_constraint u ON u.oid = k.conindid
+FROM pgwire_catalog.pg_live.pgwire_constraint k
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = k.connamespace
+LEFT JOIN pgwire_catalog.pg_live.pgwire_constraint u ON u.oid = k.conindid
 WHERE k.contype = 'f'
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.routines AS
@@ -103,7 +103,7 @@ SELECT current_database()::VARCHAR AS specific_catalog, n.nspname AS specific_sc
        n.nspname AS routine_schema, p.proname AS routine_name, 'FUNCTION' AS routine_type,
        lower(p.pgwire_result) AS data_type, 'SQL' AS routine_body, p.prosrc AS routine_definition,
        NULL::VARCHAR AS external_language
-FROM pgwire_catalog.pg_live.pg_proc p JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = p.pronamespace
+FROM pgwire_catalog.pg_live.pgwire_proc p JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = p.pronamespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.sequences AS
 SELECT current_database()::VARCHAR AS sequence_catalog, schemaname AS sequence_schema,
@@ -116,6 +116,6 @@ FROM pgwire_catalog.pg_live.pg_sequences
 CREATE OR REPLACE VIEW pgwire_catalog.info_live.check_constraints AS
 SELECT current_database()::VARCHAR AS constraint_catalog, n.nspname AS constraint_schema,
        k.conname AS constraint_name, k.conbin AS check_clause
-FROM pgwire_catalog.pg_live.pg_constraint k
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = k.connamespace
+FROM pgwire_catalog.pg_live.pgwire_constraint k
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = k.connamespace
 WHERE k.contype = 'c'

@@ -18,6 +18,7 @@ mod alter_view;
 mod enums;
 mod explain;
 mod expressions;
+mod from_items;
 mod install;
 pub mod names;
 mod rewrite;
@@ -104,6 +105,7 @@ pub const PG_RELATIONS: &[&str] = &[
     "pg_prepared_xacts",
     "pg_timezone_names",
     "pg_stat_activity",
+    "pg_stat_user_tables",
     "pg_get_keywords",
 ];
 
@@ -146,6 +148,9 @@ pub const PG_FUNCTIONS: &[&str] = &[
     "pg_total_relation_size",
     "pg_table_size",
     "pg_indexes_size",
+    "pg_tablespace_location",
+    "parse_ident",
+    "pg_stat_get_numscans",
     "pg_get_function_result",
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",

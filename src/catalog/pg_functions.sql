@@ -24,25 +24,25 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.format_type(arg_type_oid, arg_typemod
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_indexdef(arg_index_oid) AS (
     SELECT pgwire_v FROM (SELECT indexrelid AS pgwire_k, pgwire_definition AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_index) WHERE pgwire_k = arg_index_oid LIMIT 1),
+                          FROM pgwire_catalog.{s}.pgwire_index) WHERE pgwire_k = arg_index_oid LIMIT 1),
     -- With a column number: that key's column name, as PostgreSQL gives it.
     (arg_index_oid, arg_column_no, arg_pretty) AS CASE WHEN arg_column_no > 0 THEN (
     SELECT pgwire_v FROM (
         SELECT pgwire_i.indexrelid AS pgwire_k, pgwire_i.indkey AS pgwire_keys,
                pgwire_a.attnum AS pgwire_n, pgwire_a.attname AS pgwire_v
-        FROM pgwire_catalog.{s}.pg_index pgwire_i
-        JOIN pgwire_catalog.{s}.pg_attribute pgwire_a ON pgwire_a.attrelid = pgwire_i.indrelid)
+        FROM pgwire_catalog.{s}.pgwire_index pgwire_i
+        JOIN pgwire_catalog.{s}.pgwire_attribute pgwire_a ON pgwire_a.attrelid = pgwire_i.indrelid)
     WHERE pgwire_k = arg_index_oid AND pgwire_n = pgwire_keys[arg_column_no] LIMIT 1)
     ELSE (
     SELECT pgwire_v FROM (SELECT indexrelid AS pgwire_k, pgwire_definition AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_index) WHERE pgwire_k = arg_index_oid LIMIT 1) END
+                          FROM pgwire_catalog.{s}.pgwire_index) WHERE pgwire_k = arg_index_oid LIMIT 1) END
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_constraintdef(arg_constraint_oid) AS (
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_definition AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_constraint) WHERE pgwire_k = arg_constraint_oid LIMIT 1),
+                          FROM pgwire_catalog.{s}.pgwire_constraint) WHERE pgwire_k = arg_constraint_oid LIMIT 1),
     (arg_constraint_oid, arg_pretty) AS (
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_definition AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_constraint) WHERE pgwire_k = arg_constraint_oid LIMIT 1)
+                          FROM pgwire_catalog.{s}.pgwire_constraint) WHERE pgwire_k = arg_constraint_oid LIMIT 1)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_viewdef(arg_viewoid) AS (
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_sql AS pgwire_v
@@ -67,11 +67,11 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.col_description(arg_table_oid, arg_co
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_result(arg_function_oid) AS (
     SELECT lower(pgwire_v) FROM (SELECT oid AS pgwire_k, pgwire_result AS pgwire_v
-                                 FROM pgwire_catalog.{s}.pg_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
+                                 FROM pgwire_catalog.{s}.pgwire_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_arguments(arg_function_oid) AS (
     SELECT pgwire_v FROM (SELECT oid AS pgwire_k, pgwire_arguments AS pgwire_v
-                          FROM pgwire_catalog.{s}.pg_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
+                          FROM pgwire_catalog.{s}.pgwire_proc) WHERE pgwire_k = arg_function_oid LIMIT 1)
 ;
 -- DuckDB has no OUT or default parameters: the identity arguments are the arguments.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_function_identity_arguments(arg_function_oid) AS
@@ -85,7 +85,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.regclass_oid(arg_schema_name, arg_rel
     SELECT pgwire_v FROM (
         SELECT pgwire_c.relname AS pgwire_k, pgwire_n.nspname AS pgwire_s, pgwire_c.oid AS pgwire_v
         FROM pgwire_catalog.{s}.pg_class pgwire_c
-        JOIN pgwire_catalog.{s}.pg_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
+        JOIN pgwire_catalog.{s}.pgwire_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
     WHERE pgwire_k = arg_relation_name AND (arg_schema_name IS NULL OR pgwire_s = arg_schema_name)
     ORDER BY pgwire_s = current_schema() DESC LIMIT 1),
     error('relation "' || coalesce(arg_schema_name || '.', '') || arg_relation_name || '" does not exist'))
@@ -96,7 +96,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.regclass_name(arg_relation) AS coales
                CASE WHEN pgwire_n.nspname = current_schema() THEN pgwire_c.relname
                     ELSE pgwire_n.nspname || '.' || pgwire_c.relname END AS pgwire_v
         FROM pgwire_catalog.{s}.pg_class pgwire_c
-        JOIN pgwire_catalog.{s}.pg_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
+        JOIN pgwire_catalog.{s}.pgwire_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
     WHERE pgwire_k = arg_relation LIMIT 1), arg_relation::VARCHAR)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.regtype_oid(arg_type_name) AS coalesce((
@@ -110,16 +110,21 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.regtype_name(arg_type_oid) AS
     coalesce(pgwire_catalog.{s}.format_type(arg_type_oid, NULL), arg_type_oid::VARCHAR)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.regnamespace_oid(arg_schema_name) AS coalesce((
-    SELECT pgwire_v FROM (SELECT nspname AS pgwire_k, oid AS pgwire_v FROM pgwire_catalog.{s}.pg_namespace)
+    SELECT pgwire_v FROM (SELECT nspname AS pgwire_k, oid AS pgwire_v FROM pgwire_catalog.{s}.pgwire_namespace)
     WHERE pgwire_k = arg_schema_name LIMIT 1),
     error('schema "' || arg_schema_name || '" does not exist'))
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.regnamespace_name(arg_schema_oid) AS coalesce((
-    SELECT pgwire_v FROM (SELECT oid AS pgwire_k, nspname AS pgwire_v FROM pgwire_catalog.{s}.pg_namespace)
+    SELECT pgwire_v FROM (SELECT oid AS pgwire_k, nspname AS pgwire_v FROM pgwire_catalog.{s}.pgwire_namespace)
     WHERE pgwire_k = arg_schema_oid LIMIT 1), arg_schema_oid::VARCHAR)
 ;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.regproc_oid(arg_function_name) AS coalesce((
+    SELECT pgwire_v FROM (SELECT proname AS pgwire_k, oid AS pgwire_v FROM pgwire_catalog.{s}.pgwire_proc)
+    WHERE pgwire_k = arg_function_name LIMIT 1),
+    error('function "' || arg_function_name || '" does not exist'))
+;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.regproc_name(arg_function_oid) AS coalesce((
-    SELECT pgwire_v FROM (SELECT oid AS pgwire_k, proname AS pgwire_v FROM pgwire_catalog.{s}.pg_proc)
+    SELECT pgwire_v FROM (SELECT oid AS pgwire_k, proname AS pgwire_v FROM pgwire_catalog.{s}.pgwire_proc)
     WHERE pgwire_k = arg_function_oid LIMIT 1), arg_function_oid::VARCHAR)
 ;
 -- `$1::regclass`: a name (optionally schema-qualified) or an OID, known only when bound.
@@ -145,7 +150,7 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.to_regclass(arg_text) AS (
     SELECT pgwire_v FROM (
         SELECT pgwire_c.relname AS pgwire_k, pgwire_n.nspname AS pgwire_s, pgwire_c.oid AS pgwire_v
         FROM pgwire_catalog.{s}.pg_class pgwire_c
-        JOIN pgwire_catalog.{s}.pg_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
+        JOIN pgwire_catalog.{s}.pgwire_namespace pgwire_n ON pgwire_n.oid = pgwire_c.relnamespace)
     WHERE CASE WHEN contains(arg_text::VARCHAR, '.')
                THEN pgwire_s = lower(split_part(arg_text::VARCHAR, '.', 1))
                     AND pgwire_k = lower(split_part(arg_text::VARCHAR, '.', 2))
@@ -153,5 +158,5 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.to_regclass(arg_text) AS (
     ORDER BY pgwire_s = current_schema() DESC LIMIT 1)
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.to_regnamespace(arg_schema_name) AS (
-    SELECT pgwire_v FROM (SELECT nspname AS pgwire_k, oid AS pgwire_v FROM pgwire_catalog.{s}.pg_namespace)
+    SELECT pgwire_v FROM (SELECT nspname AS pgwire_k, oid AS pgwire_v FROM pgwire_catalog.{s}.pgwire_namespace)
     WHERE pgwire_k = lower(arg_schema_name::VARCHAR) LIMIT 1)

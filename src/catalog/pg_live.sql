@@ -13,12 +13,16 @@
 
 -- The namespaces: DuckDB's schemas of the current database, then pg_catalog and
 -- information_schema with PostgreSQL's OIDs.
-CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_namespace AS
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_namespace AS
 SELECT oid::UINTEGER AS oid, schema_name::VARCHAR AS nspname, 10::UINTEGER AS nspowner,
        NULL::VARCHAR[] AS nspacl, comment::VARCHAR AS pgwire_comment
 FROM duckdb_schemas() WHERE database_name = current_database()
 UNION ALL SELECT 11::UINTEGER, 'pg_catalog', 10::UINTEGER, NULL, 'system catalog schema'
 UNION ALL SELECT 13183::UINTEGER, 'information_schema', 10::UINTEGER, NULL, NULL
+;
+-- pg_namespace as clients see it: without the columns our functions read.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_namespace AS
+SELECT * EXCLUDE (pgwire_comment) FROM pgwire_catalog.pg_live.pgwire_namespace
 ;
 -- The current database's ENUM types, with the OIDs the wire gives them (types/oid.rs).
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_enums AS
@@ -34,21 +38,26 @@ SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(typtype) AS typtype, pgwire_cat
 SELECT s.oid, s.typname, 11::UINTEGER AS typnamespace, 10::UINTEGER AS typowner, s.typlen::SMALLINT AS typlen,
        s.typbyval, s.typtype, s.typcategory, s.typispreferred, true AS typisdefined,
        ','::VARCHAR AS typdelim, 0::UINTEGER AS typrelid, 0::UINTEGER AS typsubscript, s.typelem,
-       s.typarray, s.typinput, s.typoutput, s.typreceive, s.typsend,
-       '-'::VARCHAR AS typmodin, '-'::VARCHAR AS typmodout, '-'::VARCHAR AS typanalyze,
+       s.typarray, coalesce(fi.oid, 0) AS typinput, coalesce(fo.oid, 0) AS typoutput,
+       coalesce(fr.oid, 0) AS typreceive, coalesce(fs.oid, 0) AS typsend,
+       0::UINTEGER AS typmodin, 0::UINTEGER AS typmodout, 0::UINTEGER AS typanalyze,
        s.typalign, 'p'::VARCHAR AS typstorage, false AS typnotnull, 0::UINTEGER AS typbasetype,
        -1 AS typtypmod, 0 AS typndims, s.typcollation, NULL::VARCHAR AS typdefaultbin,
        NULL::VARCHAR AS typdefault, NULL::VARCHAR[] AS typacl
 FROM pgwire_catalog.pg_static.types s
+LEFT JOIN pgwire_catalog.pg_static.procs fi ON fi.proname = s.typinput
+LEFT JOIN pgwire_catalog.pg_static.procs fo ON fo.proname = s.typoutput
+LEFT JOIN pgwire_catalog.pg_static.procs fr ON fr.proname = s.typreceive
+LEFT JOIN pgwire_catalog.pg_static.procs fs ON fs.proname = s.typsend
 UNION ALL
 SELECT e.oid, e.type_name, e.schema_oid, 10::UINTEGER, 4, true, 'e', 'E', false, true,
-       ',', 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, (e.oid + 536870912)::UINTEGER, 'enum_in', 'enum_out', 'enum_recv', 'enum_send',
-       '-', '-', '-', 'i', 'p', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
+       ',', 0::UINTEGER, 0::UINTEGER, 0::UINTEGER, (e.oid + 536870912)::UINTEGER, 3506, 3507, 3532, 3533,
+       0, 0, 0, 'i', 'p', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
 FROM pgwire_catalog.pg_live.pgwire_enums e
 UNION ALL
 SELECT (e.oid + 536870912)::UINTEGER, '_' || e.type_name, e.schema_oid, 10::UINTEGER, -1, false, 'b', 'A', false, true,
-       ',', 0::UINTEGER, 0::UINTEGER, e.oid, 0::UINTEGER, 'array_in', 'array_out', 'array_recv', 'array_send',
-       '-', '-', 'array_typanalyze', 'i', 'x', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
+       ',', 0::UINTEGER, 0::UINTEGER, e.oid, 0::UINTEGER, 750, 751, 2400, 2401,
+       0, 0, 0, 'i', 'x', false, 0::UINTEGER, -1, 0, 0::UINTEGER, NULL, NULL, NULL
 FROM pgwire_catalog.pg_live.pgwire_enums e)
 ;
 -- Enum labels' OIDs: unique within the span between the enums' and their arrays' OIDs.
@@ -71,7 +80,7 @@ SELECT table_oid::UINTEGER AS oid, table_name::VARCHAR AS relname, schema_oid::U
 FROM duckdb_tables() t WHERE database_name = current_database()
 UNION ALL
 SELECT view_oid::UINTEGER, view_name, schema_oid::UINTEGER, 'v', column_count, 0, false, 0, comment, temporary,
-       pgwire_catalog.pg_live.shown_definition(sql), false
+       pgwire_catalog.pg_live.shown_definition(pgwire_catalog.pg_live.view_query(sql)), false
 FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
 UNION ALL
 SELECT index_oid::UINTEGER, index_name, schema_oid::UINTEGER, 'i', 0, 0, false, 0, comment, false, sql, false
@@ -102,7 +111,7 @@ SELECT oid, relname, relnamespace, 0::UINTEGER AS reltype, 0::UINTEGER AS reloft
        NULL::VARCHAR[] AS reloptions, NULL::VARCHAR AS relpartbound
 FROM pgwire_catalog.pg_live.pgwire_relations
 ;
-CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_attribute AS
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_attribute AS
 SELECT c.table_oid::UINTEGER AS attrelid, c.column_name::VARCHAR AS attname,
        pgwire_catalog.pg_live.type_oid(c.data_type)::UINTEGER AS atttypid,
        -1 AS attstattarget, -1::SMALLINT AS attlen, c.column_index::SMALLINT AS attnum,
@@ -117,12 +126,16 @@ SELECT c.table_oid::UINTEGER AS attrelid, c.column_name::VARCHAR AS attname,
        c.column_default::VARCHAR AS pgwire_default, c.data_type::VARCHAR AS pgwire_type
 FROM duckdb_columns() c WHERE c.database_name = current_database()
 ;
+-- pg_attribute as clients see it: without the columns our functions read.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_attribute AS
+SELECT * EXCLUDE (pgwire_comment, pgwire_default, pgwire_type) FROM pgwire_catalog.pg_live.pgwire_attribute
+;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_attrdef AS
 SELECT (attrelid * 1000 + attnum)::UINTEGER AS oid, attrelid AS adrelid, attnum AS adnum,
        pgwire_default AS adbin
-FROM pgwire_catalog.pg_live.pg_attribute WHERE atthasdef
+FROM pgwire_catalog.pg_live.pgwire_attribute WHERE atthasdef
 ;
-CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_constraint AS
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_constraint AS
 SELECT pgwire_catalog.pg_live.constraint_oid(k.table_oid, k.constraint_index) AS oid,
        k.constraint_name::VARCHAR AS conname, k.schema_oid::UINTEGER AS connamespace,
        pgwire_catalog.pg_live.pg_char(CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u'
@@ -164,7 +177,11 @@ FROM duckdb_constraints() k
 WHERE k.database_name = current_database()
   AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY', 'CHECK')
 ;
-CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_index AS
+-- pg_constraint as clients see it: without the columns our functions read.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_constraint AS
+SELECT * EXCLUDE (pgwire_definition) FROM pgwire_catalog.pg_live.pgwire_constraint
+;
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_index AS
 SELECT pgwire_catalog.pg_live.constraint_oid(table_oid, constraint_index) AS indexrelid,
        table_oid::UINTEGER AS indrelid, len(constraint_column_indexes)::SMALLINT AS indnatts,
        len(constraint_column_indexes)::SMALLINT AS indnkeyatts, true AS indisunique,
@@ -201,14 +218,18 @@ LEFT JOIN (
     GROUP BY e.index_oid) k ON k.index_oid = i.index_oid
 WHERE i.database_name = current_database()
 ;
+-- pg_index as clients see it: without the columns our functions read.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_index AS
+SELECT * EXCLUDE (pgwire_definition) FROM pgwire_catalog.pg_live.pgwire_index
+;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_description AS
 SELECT oid AS objoid, 1259::UINTEGER AS classoid, 0 AS objsubid, pgwire_comment AS description
 FROM pgwire_catalog.pg_live.pgwire_relations WHERE pgwire_comment IS NOT NULL
 UNION ALL
 SELECT attrelid, 1259::UINTEGER, attnum, pgwire_comment
-FROM pgwire_catalog.pg_live.pg_attribute WHERE pgwire_comment IS NOT NULL
+FROM pgwire_catalog.pg_live.pgwire_attribute WHERE pgwire_comment IS NOT NULL
 UNION ALL
-SELECT oid, 2615::UINTEGER, 0, pgwire_comment FROM pgwire_catalog.pg_live.pg_namespace
+SELECT oid, 2615::UINTEGER, 0, pgwire_comment FROM pgwire_catalog.pg_live.pgwire_namespace
 WHERE pgwire_comment IS NOT NULL
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_database AS
@@ -219,12 +240,12 @@ SELECT database_oid::UINTEGER AS oid, database_name::VARCHAR AS datname, 10::UIN
        NULL::VARCHAR AS daticulocale, NULL::VARCHAR AS datcollversion, NULL::VARCHAR[] AS datacl
 FROM duckdb_databases() WHERE database_name = current_database()
 ;
-CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_proc AS
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pgwire_proc AS
 -- A function has no OID in DuckDB: one is made from its name and parameters (stable).
 SELECT (hash(f.schema_name, f.function_name, f.parameters::VARCHAR) % 1000000000 + 1000000000)::UINTEGER AS oid,
        f.function_name::VARCHAR AS proname, s.oid::UINTEGER AS pronamespace,
        10::UINTEGER AS proowner, 14::UINTEGER AS prolang, 1::FLOAT AS procost, 0::FLOAT AS prorows,
-       0::UINTEGER AS provariadic, '-' AS prosupport,
+       0::UINTEGER AS provariadic, 0::UINTEGER AS prosupport,
        pgwire_catalog.pg_live.pg_char(CASE f.function_type WHEN 'aggregate' THEN 'a' WHEN 'window' THEN 'w' ELSE 'f' END) AS prokind,
        false AS prosecdef, false AS proleakproof, false AS proisstrict,
        f.function_type = 'table' OR f.function_type = 'table_macro' AS proretset,
@@ -243,6 +264,22 @@ SELECT (hash(f.schema_name, f.function_name, f.parameters::VARCHAR) % 1000000000
 FROM duckdb_functions() f
 JOIN duckdb_schemas() s ON s.database_name = f.database_name AND s.schema_name = f.schema_name
 WHERE f.database_name = current_database() AND NOT f.internal
+-- PostgreSQL's I/O functions of its types (pg_type.typinput and kin point at them).
+UNION ALL BY NAME
+SELECT p.oid, p.proname, 11::UINTEGER AS pronamespace, 10::UINTEGER AS proowner, 12::UINTEGER AS prolang,
+       1::FLOAT AS procost, 0::FLOAT AS prorows, 0::UINTEGER AS provariadic, 0::UINTEGER AS prosupport,
+       pgwire_catalog.pg_live.pg_char('f') AS prokind, false AS prosecdef, false AS proleakproof,
+       true AS proisstrict, false AS proretset, pgwire_catalog.pg_live.pg_char(p.provolatile) AS provolatile,
+       pgwire_catalog.pg_live.pg_char('s') AS proparallel, len(p.proargtypes)::SMALLINT AS pronargs,
+       0::SMALLINT AS pronargdefaults, p.prorettype, p.proargtypes, p.proname AS prosrc,
+       (SELECT pretty FROM pgwire_catalog.pg_static.types t WHERE t.oid = p.prorettype) AS pgwire_result,
+       (SELECT string_agg(t.pretty, ', ' ORDER BY a.n) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t_oid, n)
+        JOIN pgwire_catalog.pg_static.types t ON t.oid = a.t_oid) AS pgwire_arguments
+FROM pgwire_catalog.pg_static.procs p
+;
+-- pg_proc as clients see it: without the columns our functions read.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_proc AS
+SELECT * EXCLUDE (pgwire_result, pgwire_arguments) FROM pgwire_catalog.pg_live.pgwire_proc
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_settings AS
 SELECT name::VARCHAR AS name, value::VARCHAR AS setting, NULL::VARCHAR AS unit,
@@ -268,21 +305,35 @@ CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_tables AS
 SELECT n.nspname AS schemaname, c.relname AS tablename, 'duckdb' AS tableowner,
        NULL::VARCHAR AS tablespace, c.relhasindex AS hasindexes, false AS hasrules,
        false AS hastriggers, false AS rowsecurity
-FROM pgwire_catalog.pg_live.pg_class c JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = c.relnamespace
+FROM pgwire_catalog.pg_live.pg_class c JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r'
+;
+-- Table statistics: DuckDB keeps a row estimate per table (what Metabase reads as n_live_tup)
+-- and counts no scans, tuples read or vacuums.
+CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_stat_user_tables AS
+SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0::BIGINT AS seq_scan, 0::BIGINT AS seq_tup_read,
+       0::BIGINT AS idx_scan, 0::BIGINT AS idx_tup_fetch, 0::BIGINT AS n_tup_ins, 0::BIGINT AS n_tup_upd,
+       0::BIGINT AS n_tup_del, 0::BIGINT AS n_tup_hot_upd, c.reltuples::BIGINT AS n_live_tup,
+       0::BIGINT AS n_dead_tup, 0::BIGINT AS n_mod_since_analyze, 0::BIGINT AS n_ins_since_vacuum,
+       NULL::TIMESTAMPTZ AS last_vacuum, NULL::TIMESTAMPTZ AS last_autovacuum,
+       NULL::TIMESTAMPTZ AS last_analyze, NULL::TIMESTAMPTZ AS last_autoanalyze,
+       0::BIGINT AS vacuum_count, 0::BIGINT AS autovacuum_count, 0::BIGINT AS analyze_count,
+       0::BIGINT AS autoanalyze_count
+FROM pgwire_catalog.pg_live.pg_class c JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r'
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_views AS
 SELECT n.nspname AS schemaname, r.relname AS viewname, 'duckdb' AS viewowner, r.pgwire_sql AS definition
-FROM pgwire_catalog.pg_live.pgwire_relations r JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = r.relnamespace
+FROM pgwire_catalog.pg_live.pgwire_relations r JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = r.relnamespace
 WHERE r.relkind = 'v'
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_indexes AS
 SELECT n.nspname AS schemaname, t.relname AS tablename, ic.relname AS indexname,
        NULL::VARCHAR AS tablespace, i.pgwire_definition AS indexdef
-FROM pgwire_catalog.pg_live.pg_index i
+FROM pgwire_catalog.pg_live.pgwire_index i
 JOIN pgwire_catalog.pg_live.pg_class t ON t.oid = i.indrelid
 JOIN pgwire_catalog.pg_live.pg_class ic ON ic.oid = i.indexrelid
-JOIN pgwire_catalog.pg_live.pg_namespace n ON n.oid = t.relnamespace
+JOIN pgwire_catalog.pg_live.pgwire_namespace n ON n.oid = t.relnamespace
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_sequences AS
 SELECT schema_name::VARCHAR AS schemaname, sequence_name::VARCHAR AS sequencename,
@@ -337,7 +388,8 @@ SELECT * REPLACE (pgwire_catalog.pg_live.pg_char(collprovider) AS collprovider) 
       collcollate, collctype)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_extension AS
-SELECT * FROM (VALUES (13000::UINTEGER, 'plpgsql', 10::UINTEGER, 11::UINTEGER, false, '1.0'))
+SELECT *, NULL::UINTEGER[] AS extconfig, NULL::VARCHAR[] AS extcondition
+FROM (VALUES (13000::UINTEGER, 'plpgsql', 10::UINTEGER, 11::UINTEGER, false, '1.0'))
     t(oid, extname, extowner, extnamespace, extrelocatable, extversion)
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_language AS
@@ -410,7 +462,9 @@ SELECT NULL::UINTEGER AS oid, NULL::UINTEGER AS opcmethod, NULL::VARCHAR AS opcn
        NULL::UINTEGER AS opcnamespace, false AS opcdefault WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_conversion AS
-SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS conname WHERE false
+SELECT NULL::UINTEGER AS oid, NULL::VARCHAR AS conname, NULL::UINTEGER AS connamespace,
+       NULL::UINTEGER AS conowner, NULL::INTEGER AS conforencoding, NULL::INTEGER AS contoencoding,
+       NULL::UINTEGER AS conproc, NULL::BOOLEAN AS condefault WHERE false
 ;
 CREATE OR REPLACE VIEW pgwire_catalog.pg_live.pg_locks AS
 SELECT NULL::VARCHAR AS locktype, NULL::UINTEGER AS database, NULL::UINTEGER AS relation,

@@ -80,6 +80,20 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_total_relation_size(relation) AS 0
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_table_size(relation) AS 0::BIGINT
 ;
+-- An SQL identifier's parts: quoted ones as written, others lower-cased (Grafana's column list).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.parse_ident(arg_name) AS
+    list_transform(string_split(arg_name, '.'), lambda p: CASE WHEN p LIKE '"%"' THEN replace(p[2:-2], '""', '"')
+                                                                ELSE lower(trim(p)) END),
+    (arg_name, arg_strict) AS
+    list_transform(string_split(arg_name, '.'), lambda p: CASE WHEN p LIKE '"%"' THEN replace(p[2:-2], '""', '"')
+                                                                ELSE lower(trim(p)) END)
+;
+-- The one tablespace, pg_default, lives in the data directory: PostgreSQL answers ''.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_tablespace_location(tablespace_oid) AS ''
+;
+-- DuckDB counts no index scans.
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_stat_get_numscans(relation) AS 0::BIGINT
+;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_indexes_size(relation) AS 0::BIGINT
 ;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_get_triggerdef(trigger_oid) AS NULL::VARCHAR,
@@ -116,6 +130,11 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_partition_ancestors(arg_relation) 
 ;
 -- The text of a view's, sequence's or macro's definition as the catalog shows it: in full to
 -- owners; workspaces see none (replaced in pg_ws, see install.rs).
+-- A view's definition as PostgreSQL shows it (pg_get_viewdef, pg_views): its query, without the
+-- `CREATE VIEW name AS` that DuckDB keeps (its own normalized text, so the head has one shape).
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.view_query(arg_sql) AS
+    regexp_replace(arg_sql, '^CREATE (OR REPLACE )?(TEMP(ORARY)? )?VIEW .*? AS ', '', 's')
+;
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.shown_definition(arg_sql) AS arg_sql::VARCHAR
 ;
 -- DuckDB has no serial columns (a default of nextval is just a default).

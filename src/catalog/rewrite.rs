@@ -101,6 +101,7 @@ fn is_trigger(word: &str) -> bool {
                 .iter()
                 .chain(PG_RELATIONS)
                 .chain(PG_FUNCTIONS)
+                .chain(super::from_items::SCALAR_FUNCTIONS)
                 .copied()
                 .collect()
         })
@@ -388,18 +389,8 @@ impl VisitorMut for Rewriter<'_, '_> {
         {
             let had_args = args.is_some();
             self.relation(name, alias, had_args);
-            // PostgreSQL names the one column of `generate_series(...) s` after the alias.
-            let set_function = matches!(
-                folded(name).last().map(String::as_str),
-                Some("generate_series" | "generate_subscripts" | "unnest")
-            );
-            if let (true, true, Some(alias)) = (had_args, set_function, alias.as_mut()) {
-                if alias.columns.is_empty() {
-                    alias.columns = vec![sqlparser::ast::TableAliasColumnDef::from_name(
-                        alias.name.value.clone(),
-                    )];
-                    self.changed = true;
-                }
+            if had_args {
+                self.name_function_column(name, alias);
             }
             // Our pg_partition_ancestors gives its ordinality itself.
             if *with_ordinality && name.0.len() == 3 && folded(name)[2] == "pg_partition_ancestors" {
@@ -415,6 +406,11 @@ impl VisitorMut for Rewriter<'_, '_> {
             if had_args && folded(name).last().is_some_and(|n| n == "pg_get_keywords") && name.0.len() == 3 {
                 *args = None;
             }
+        }
+        // `FROM string_to_array(...) s`: a scalar function as a one-row relation.
+        if let Some(derived) = super::from_items::scalar_as_relation(factor) {
+            *factor = derived;
+            self.changed = true;
         }
         ControlFlow::Continue(())
     }

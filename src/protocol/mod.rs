@@ -36,6 +36,12 @@ use codec::{MessageReader, MessageWriter};
 use link::SessionLink;
 use startup::Opening;
 
+/// PostgreSQL divides integers as integers (`7 / 2` is 3; Grafana's
+/// `current_setting('server_version_num')::int/100`, BI tools' ratios written with casts), DuckDB
+/// as doubles: a session divides as PostgreSQL does, on its own connection only (SESSION scope:
+/// the host's connections keep their own), and `SET integer_division = false` takes DuckDB's back.
+const INTEGER_DIVISION: &str = "SET SESSION integer_division = true";
+
 /// The most of its output buffer a session keeps between statements.
 const KEPT_BUFFER: usize = 16 * 1024;
 
@@ -118,6 +124,7 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
         let applied = (
             conn.execute(&set_zone).is_ok(),
             conn.execute(&set_timeout).is_ok(),
+            conn.execute(INTEGER_DIVISION).is_ok(),
         );
         // A workspace's session never goes without its memory cap: failing that fails the login.
         let used = use_catalog.map(|sql| {
@@ -175,6 +182,9 @@ pub async fn serve(socket: TcpStream, addr: SocketAddr, ctx: Arc<ServerContext>)
     }
     if applied.1 {
         leftovers.setting("max_execution_time");
+    }
+    if applied.2 {
+        leftovers.setting("integer_division");
     }
     if login.memory_limit.is_some() {
         leftovers.setting("operator_memory_limit");

@@ -32,8 +32,8 @@ pub struct Login {
 
 /// How the connection's first exchange ended.
 pub enum Opening {
-    /// An authenticated client that wants a session.
-    Session(Login),
+    /// An authenticated client that wants a session (boxed: a login is large, `Done` is not).
+    Session(Box<Login>),
     /// A cancel request (handled) or a client that left: close without a session.
     Done,
 }
@@ -216,14 +216,14 @@ where
         }
     }
 
-    Ok(Opening::Session(Login {
+    Ok(Opening::Session(Box::new(Login {
         user: record.name,
         workspace: record.workspace,
         catalog,
         tls,
         memory_limit: workspace_record.and_then(|w| w.memory_limit),
         settings,
-    }))
+    })))
 }
 
 fn closed() -> PgError {

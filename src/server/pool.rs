@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::db::{Connection, Database, DbError};
-use crate::internal_sql::{query_rows, quote_ident};
+use crate::internal_sql::{drop_session_objects, query_rows, quote_ident, SessionObjects};
 use crate::session::leftovers::Leftovers;
 
 /// What a fresh connection looks like: the state every released connection must return to.
@@ -168,51 +168,7 @@ impl Pool {
     fn reset(&self, conn: &Connection) -> Result<(), DbError> {
         // An open transaction (failed or not) goes first; "no transaction is active" is fine.
         let _ = conn.execute("ROLLBACK");
-        // Views and macros before the tables they may depend on.
-        let leftovers = query_rows(
-            conn,
-            "SELECT 1, 'VIEW', schema_name, view_name FROM duckdb_views()
-               WHERE database_name = 'temp' AND NOT internal
-             UNION ALL
-             SELECT 2, CASE function_type WHEN 'table_macro' THEN 'MACRO TABLE' ELSE 'MACRO' END,
-                    schema_name, function_name FROM duckdb_functions()
-               WHERE database_name = 'temp' AND function_type IN ('macro', 'table_macro')
-             UNION ALL
-             SELECT 3, 'TABLE', schema_name, table_name FROM duckdb_tables() WHERE database_name = 'temp'
-             UNION ALL
-             SELECT 4, 'SEQUENCE', schema_name, sequence_name FROM duckdb_sequences() WHERE database_name = 'temp'
-             UNION ALL
-             SELECT 5, 'TYPE', schema_name, type_name FROM duckdb_types() WHERE database_name = 'temp' AND NOT internal
-             UNION ALL
-             SELECT 6, 'VARIABLE', NULL, name FROM duckdb_variables()
-             UNION ALL
-             SELECT 7, 'PREPARED', NULL, name FROM duckdb_prepared_statements()
-             ORDER BY 1",
-        )?;
-        for row in leftovers {
-            let (kind, schema, name) = (
-                row[1].as_deref().unwrap_or(""),
-                row[2].as_deref().unwrap_or(""),
-                row[3].as_deref().unwrap_or(""),
-            );
-            let sql = match kind {
-                "VARIABLE" => format!("RESET VARIABLE {}", quote_ident(name)),
-                "PREPARED" => format!("DEALLOCATE {}", quote_ident(name)),
-                "TABLE" | "VIEW" | "SEQUENCE" => {
-                    format!(
-                        "DROP {kind} IF EXISTS temp.{}.{} CASCADE",
-                        quote_ident(schema),
-                        quote_ident(name)
-                    )
-                }
-                _ => format!(
-                    "DROP {kind} IF EXISTS temp.{}.{}",
-                    quote_ident(schema),
-                    quote_ident(name)
-                ),
-            };
-            conn.execute(&sql)?;
-        }
+        drop_session_objects(conn, SessionObjects::All)?;
         self.go_home(conn)?;
         let now = rows_to_pairs(query_rows(conn, LOCAL_SETTINGS_SQL)?);
         for (name, value) in &now {

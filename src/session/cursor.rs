@@ -337,13 +337,10 @@ impl Extended {
             }
             CursorCommand::Fetch(fetch) => self.fetch(conn, fetch, formats, out),
             CursorCommand::Close(name) => {
-                let names: Vec<String> = match name {
-                    Some(name) if self.cursor(name).is_some() => vec![name.clone()],
+                match name {
+                    Some(name) if self.cursor(name).is_some() => self.drop_cursor(conn, name),
                     Some(name) => return Err(no_cursor(name)),
-                    None => self.cursor_names(|_| true),
-                };
-                for name in names {
-                    self.drop_cursor(conn, &name);
+                    None => self.close_all_cursors(conn),
                 }
                 out.command_complete("CLOSE CURSOR".into());
                 Ok(())
@@ -361,6 +358,13 @@ impl Extended {
             .filter(|(_, p)| p.cursor.as_ref().is_some_and(&keep))
             .map(|(name, _)| name.clone())
             .collect()
+    }
+
+    /// CLOSE ALL (and DISCARD ALL).
+    pub(super) fn close_all_cursors(&mut self, conn: &Connection) {
+        for name in self.cursor_names(|_| true) {
+            self.drop_cursor(conn, &name);
+        }
     }
 
     fn drop_cursor(&mut self, conn: &Connection, name: &str) {

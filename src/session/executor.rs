@@ -155,6 +155,11 @@ fn run_statement(
         out.command_complete(tag);
         return Ok(());
     }
+    if let Some(discard) = super::discard::parse(keywords) {
+        return state
+            .extended
+            .discard(conn, discard?, *txn, &mut state.settings, out);
+    }
     settings::check_duckdb_setting(text)?;
     if let Some(command) = settings::parse(text) {
         state.extended.cache.clear();
@@ -334,23 +339,7 @@ pub(super) fn apply_setting(
         let statement = settings::duckdb_search_path(value);
         gateway.prepare(conn, &statement, &statement)?;
     }
-    let effects = settings.apply(command)?;
-    for (name, sql) in &effects.duckdb {
-        match conn.execute(sql) {
-            Ok(()) => leftovers.setting(name),
-            // DuckDB before 2.0 has no statement timeout: say so rather than fail the SET
-            // that drivers send on their own (JDBC's setQueryTimeout, ...).
-            Err(_) if *name == "max_execution_time" => out.warning(
-                "01000",
-                "statement_timeout is kept but not enforced: this DuckDB has no max_execution_time (2.0 has)",
-            ),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    for (name, value) in &effects.report {
-        out.parameter_status(name, value);
-    }
-    out.set_style(settings.style().clone());
+    let effects = apply_setting_quietly(conn, command, settings, leftovers, out)?;
     match (&effects.show, command) {
         (Some((name, value)), _) => {
             if describe {
@@ -368,6 +357,35 @@ pub(super) fn apply_setting(
         (None, _) => out.command_complete("SET".into()),
     }
     Ok(())
+}
+
+/// A SET/RESET's work without its reply: the session's store, the DuckDB settings it maps to,
+/// ParameterStatus for what changed (RESET ALL inside DISCARD ALL replies as DISCARD ALL).
+pub(super) fn apply_setting_quietly(
+    conn: &Connection,
+    command: &Command,
+    settings: &mut Settings,
+    leftovers: &mut Leftovers,
+    out: &mut Output,
+) -> Result<settings::Effects, Stop> {
+    let effects = settings.apply(command)?;
+    for (name, sql) in &effects.duckdb {
+        match conn.execute(sql) {
+            Ok(()) => leftovers.setting(name),
+            // DuckDB before 2.0 has no statement timeout: say so rather than fail the SET
+            // that drivers send on their own (JDBC's setQueryTimeout, ...).
+            Err(_) if *name == "max_execution_time" => out.warning(
+                "01000",
+                "statement_timeout is kept but not enforced: this DuckDB has no max_execution_time (2.0 has)",
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for (name, value) in &effects.report {
+        out.parameter_status(name, value);
+    }
+    out.set_style(settings.style().clone());
+    Ok(effects)
 }
 
 /// Result columns (name, type) and one encoder per column.

@@ -203,6 +203,14 @@ impl Extended {
             out.parse_complete();
             return Ok(());
         }
+        if let Some(discard) = super::discard::parse(&keywords) {
+            let mut statement = Statement::prepared(None, keywords, Vec::new())?;
+            statement.kind = StatementKind::Set;
+            statement.own = Some(Own::Discard(discard?));
+            self.statements.insert(name, Arc::new(statement));
+            out.parse_complete();
+            return Ok(());
+        }
         if let Some(copy) = copy::parse(&m.query)? {
             let mut statement = Statement::prepared(None, keywords, Vec::new())?;
             statement.kind = StatementKind::Copy;
@@ -582,6 +590,7 @@ impl Extended {
                         let rows = copy_in::copy(conn, copy, copy_txn, self.gateway(), out)?;
                         out.command_complete(format!("COPY {rows}"));
                     }
+                    (Own::Discard(what), _) => self.discard(conn, *what, *txn, settings, out)?,
                     (Own::Setting(_), _) => unreachable!("answered by start_portal"),
                 }
             }

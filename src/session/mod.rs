@@ -3,6 +3,7 @@
 pub mod copy;
 pub mod copy_in;
 pub mod cursor;
+mod discard;
 pub mod executor;
 pub mod extended;
 mod gated;

@@ -43,6 +43,8 @@ pub(super) enum Own {
     Cursor(CursorCommand),
     /// COPY ... TO STDOUT / FROM STDIN.
     Copy(Copy),
+    /// DISCARD ALL / PLANS / SEQUENCES / TEMP.
+    Discard(super::discard::Discard),
 }
 
 impl Statement {

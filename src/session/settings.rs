@@ -291,6 +291,9 @@ pub fn check_duckdb_setting(sql: &str) -> Result<(), PgError> {
 #[derive(Debug, Default)]
 pub struct Settings {
     values: BTreeMap<&'static str, String>,
+    /// What the startup packet set: RESET goes back to these, as in PostgreSQL (a session's
+    /// default is its connection's, not the server's).
+    startup: BTreeMap<&'static str, String>,
     /// What of them decides how values are written, ready for the encoders.
     style: TextStyle,
     /// The server's statement timeout in ms (0: none): a session may lower it, never lift it.
@@ -425,6 +428,7 @@ impl Settings {
                     .and_then(|v| v.strip_suffix('\''))
                     .unwrap_or(value);
                 let value = validate(guc.name, value)?;
+                self.startup.insert(guc.name, value.clone());
                 self.values.insert(guc.name, value);
                 self.restyle(guc.name);
                 Ok(())
@@ -480,7 +484,7 @@ impl Settings {
     }
 
     fn changed(&mut self, name: &'static str, value: Option<String>, effects: &mut Effects) {
-        match value {
+        match value.or_else(|| self.startup.get(name).cloned()) {
             Some(v) => self.values.insert(name, v),
             None => self.values.remove(name),
         };

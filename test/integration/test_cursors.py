@@ -46,7 +46,7 @@ def test_psycopg3_server_cursor(host, binary):
     with psycopg.connect(host.dsn(dbname="memory")) as conn:
         with conn.cursor("srv", binary=binary) as cur:
             cur.execute(
-                "SELECT i, 'row ' || i AS label, i / 2 AS half FROM range(%s) t(i) ORDER BY i", (1234,)
+                "SELECT i, 'row ' || i AS label, i::DOUBLE / 2 AS half FROM range(%s) t(i) ORDER BY i", (1234,)
             )
             assert [d.name for d in cur.description] == ["i", "label", "half"]
             assert cur.fetchone() == (0, "row 0", 0.0)

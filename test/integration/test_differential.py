@@ -64,6 +64,17 @@ CASES = [
     ("SELECT n.nspname = current_schema(), c.relname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
      "WHERE c.relname = 'd_big'", "rows"),
     ("SELECT 2 = ANY('{1,2,3}'::int[]), 'r' <> ALL('{v,i}'::text[]), 'abc' ~ 'b', 'abc' !~ 'z'", "all"),
+    # Integers divide as integers (Grafana's `current_setting('server_version_num')::int/100`).
+    ("SELECT 7 / 2, -7 / 2, 7 % 3, 9 / 3 * 2, 7.0 / 2, 7 / 2.0", "rows"),
+    # pg_type's I/O functions are regproc: OIDs of pg_proc rows (Npgsql joins them).
+    ("SELECT t.typname, r.proname, i.proname, t.typinput::oid, t.typreceive::oid, t.typsend::oid FROM pg_type t "
+     "JOIN pg_proc r ON r.oid = t.typreceive JOIN pg_proc i ON i.oid = t.typinput "
+     "WHERE t.oid IN (16, 23, 25, 1007, 1700, 2950) ORDER BY t.oid", "rows"),
+    ("SELECT 'pg_catalog.array_in'::regproc::oid, 'int4recv'::regproc::oid, typreceive::regproc::text "
+     "FROM pg_type WHERE oid = 1009", "rows"),
+    # A scalar function in FROM is one row, its column named after the alias.
+    ("SELECT s[2], i FROM generate_series(1, 2) AS i, string_to_array('a,b,c', ',') s ORDER BY i", "rows"),
+    ("SELECT parse_ident('public.\"Mixed\".x')", "rows"),
 ]
 
 

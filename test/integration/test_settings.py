@@ -198,3 +198,55 @@ def psql_text(conn, query):
     cur.adapters.register_loader("float4", psycopg.types.string.TextLoader)
     cur.adapters.register_loader("float8", psycopg.types.string.TextLoader)
     return cur.execute(query).fetchone()
+
+
+@pytest.mark.parametrize("protocol", ["simple", "extended"])
+def test_discard_all_resets_the_session_as_a_pool_expects(host, protocol):
+    """PgBouncer's server_reset_query: after DISCARD ALL the next client finds the session as
+    it was at login, its parameters, temporary objects, prepared statements, cursors and
+    advisory locks gone; refused inside a transaction block."""
+    run = (lambda c, sql: c.execute(sql)) if protocol == "simple" else (lambda c, sql: c.execute(sql, ()))
+    with psycopg.connect(host.dsn(application_name="pool"), autocommit=True) as c, \
+            psycopg.connect(host.dsn(), autocommit=True) as other:
+        c.execute("SET application_name = 'client 1'")
+        c.execute("SET search_path = information_schema")
+        c.execute("SET integer_division = false")
+        c.execute("CREATE TEMP TABLE scratch (x INTEGER)")
+        c.execute("PREPARE q AS SELECT 42")
+        c.execute("SELECT pg_advisory_lock(77)")
+        c.execute("BEGIN")
+        c.execute("DECLARE kept CURSOR WITH HOLD FOR SELECT * FROM range(10)")
+        c.execute("COMMIT")
+        assert other.execute("SELECT pg_try_advisory_lock(77)").fetchone() == (False,)
+        c.execute("BEGIN")
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+            run(c, "DISCARD ALL")
+        c.execute("ROLLBACK")
+        cur = run(c, "DISCARD ALL")
+        assert cur.statusmessage == "DISCARD ALL"
+        assert c.info.parameter_status("application_name") == "pool"
+        assert show(c, "search_path") == "main"
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            c.execute("SELECT * FROM scratch")
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            c.execute("FETCH 1 FROM kept")
+        with pytest.raises(psycopg.Error):
+            c.execute("EXECUTE q")
+        assert other.execute("SELECT pg_try_advisory_lock(77)").fetchone() == (True,)
+        # The session still divides as PostgreSQL does (integer_division is ours, set at login,
+        # and DISCARD ALL does not undo what a client's DuckDB SET changed of DuckDB's own).
+        assert c.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_discard_temp_plans_and_sequences(conn):
+    conn.execute("SET application_name = 'kept'")
+    conn.execute("CREATE TEMP TABLE scratch (x INTEGER)")
+    assert conn.execute("DISCARD TEMP").statusmessage == "DISCARD TEMP"
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        conn.execute("SELECT * FROM scratch")
+    assert show(conn, "application_name") == "kept"
+    assert conn.execute("DISCARD PLANS").statusmessage == "DISCARD PLANS"
+    assert conn.execute("DISCARD SEQUENCES").statusmessage == "DISCARD SEQUENCES"
+    with pytest.raises(psycopg.errors.SyntaxError):
+        conn.execute("DISCARD EVERYTHING")
+    assert conn.execute("SELECT 7 / 2").fetchone() == (3,)
