@@ -16,6 +16,10 @@ const FUNCTIONS: &[(&str, &str, bool)] = &[
     ("pg_advisory_unlock", "unlock", true),
     ("pg_advisory_unlock_shared", "unlock_shared", true),
     ("pg_advisory_unlock_all", "unlock_all", false),
+    ("pg_advisory_xact_lock", "xact_lock", false),
+    ("pg_advisory_xact_lock_shared", "xact_lock_shared", false),
+    ("pg_try_advisory_xact_lock", "xact_try", true),
+    ("pg_try_advisory_xact_lock_shared", "xact_try_shared", true),
 ];
 
 pub(super) fn is_advisory(name: &str) -> bool {

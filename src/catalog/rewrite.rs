@@ -81,6 +81,10 @@ fn is_trigger(word: &str) -> bool {
         "pg_advisory_unlock",
         "pg_advisory_unlock_shared",
         "pg_advisory_unlock_all",
+        "pg_advisory_xact_lock",
+        "pg_advisory_xact_lock_shared",
+        "pg_try_advisory_xact_lock",
+        "pg_try_advisory_xact_lock_shared",
     ];
     static TRIGGERS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();

@@ -39,7 +39,7 @@ impl SqlScalar<Arc<Instance>> for Advisory {
         let session = session as i32;
         let locks = &instance.registry.advisory;
         if action == "unlock_all" {
-            locks.release_all(session);
+            locks.unlock_all(session);
             return Ok(Cell::Text(String::new()));
         }
         // PostgreSQL: a NULL key makes the call NULL.
@@ -48,8 +48,10 @@ impl SqlScalar<Arc<Instance>> for Advisory {
         };
         let key = (database, key);
         let shared = action.ends_with("_shared");
+        // `xact_lock`, `xact_try`: held until the session's transaction ends.
+        let for_transaction = action.starts_with("xact_");
         let verdict = |b: bool| Ok(Cell::Text(if b { "true" } else { "false" }.into()));
-        match action.trim_end_matches("_shared") {
+        match action.trim_start_matches("xact_").trim_end_matches("_shared") {
             "lock" => {
                 let registry = &instance.registry;
                 let started = registry.get(session).map(|s| s.interrupts());
@@ -60,13 +62,13 @@ impl SqlScalar<Arc<Instance>> for Advisory {
                 let timeout = int(4)
                     .filter(|ms| *ms > 0)
                     .map(|ms| Duration::from_millis(ms as u64));
-                match locks.lock(session, key, shared, timeout, &cancelled) {
+                match locks.lock(session, key, shared, for_transaction, timeout, &cancelled) {
                     Ok(()) => Ok(Cell::Text(String::new())),
                     Err(NotTaken::TimedOut) => Err("canceling statement due to lock timeout".into()),
                     Err(NotTaken::Cancelled) => Err("canceling statement due to user request".into()),
                 }
             }
-            "try" => verdict(locks.try_lock(session, key, shared)),
+            "try" => verdict(locks.try_lock(session, key, shared, for_transaction)),
             "unlock" => verdict(locks.unlock(session, &key, shared)),
             other => Err(format!("pgwire_advisory: unknown action {other}")),
         }

@@ -268,22 +268,32 @@ struct Session {
 
 /// Reports statement starts to the registry, from the executor's thread, and keeps their
 /// texts when the query log wants them.
-struct Observer(Arc<SessionInfo>, Option<std::sync::Mutex<Vec<String>>>);
+struct Observer {
+    info: Arc<SessionInfo>,
+    /// Where the session's transaction-level advisory locks are kept (they end with it).
+    ctx: Arc<ServerContext>,
+    texts: Option<std::sync::Mutex<Vec<String>>>,
+}
 
 impl Observer {
-    fn new(info: &Arc<SessionInfo>, log_queries: bool) -> Observer {
-        Observer(Arc::clone(info), log_queries.then(Default::default))
+    fn new(info: &Arc<SessionInfo>, ctx: &Arc<ServerContext>, log_queries: bool) -> Observer {
+        Observer {
+            info: Arc::clone(info),
+            ctx: Arc::clone(ctx),
+            texts: log_queries.then(Default::default),
+        }
     }
 
     fn texts(self) -> Option<Vec<String>> {
-        self.1.map(|t| t.into_inner().unwrap_or_else(|e| e.into_inner()))
+        self.texts
+            .map(|t| t.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
 impl StatementObserver for Observer {
     fn statement_started(&self, text: &str) {
-        self.0.show_statement(text);
-        if let Some(texts) = &self.1 {
+        self.info.show_statement(text);
+        if let Some(texts) = &self.texts {
             texts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -291,8 +301,13 @@ impl StatementObserver for Observer {
         }
     }
 
+    /// Called before each ReadyForQuery: outside a transaction block, the transaction that
+    /// ran (an implicit one included) has ended, and its advisory locks with it.
     fn ready(&self, txn: TxnState) {
-        self.0.set_activity(activity_of(txn));
+        if txn == TxnState::Idle {
+            self.ctx.registry.advisory.transaction_ended(self.info.id);
+        }
+        self.info.set_activity(activity_of(txn));
     }
 }
 
@@ -455,7 +470,7 @@ impl Session {
             return writer.flush().await.is_ok();
         }
         self.info.begin_query(&sql);
-        let observer = Observer::new(&self.info, self.ctx.config.log_queries);
+        let observer = Observer::new(&self.info, &self.ctx, self.ctx.config.log_queries);
         let start = JobStart::now();
         let (done, outcomes) = self.run_job(reader, writer, |conn, state, txn, out| {
             let txn = run_simple_query(conn, &sql, txn, out, &observer, state)?;
@@ -507,7 +522,7 @@ impl Session {
                 self.info.set_activity(Activity::Active);
             }
         }
-        let observer = Observer::new(&self.info, false);
+        let observer = Observer::new(&self.info, &self.ctx, false);
         let start = JobStart::now();
         let (done, outcomes) = self.run_job(reader, writer, |conn, state, txn, out| {
             state

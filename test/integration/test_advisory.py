@@ -1,4 +1,4 @@
-"""PostgreSQL's session-level advisory locks, as migration tools take them: held by a session
+"""PostgreSQL's advisory locks, as migration tools take them: held by a session (or its transaction)
 until it unlocks or ends, waited for, cancelled, timed out, and kept apart per workspace."""
 import threading
 import time
@@ -76,3 +76,32 @@ def test_workspaces_have_keys_of_their_own(host):
         with pytest.raises(psycopg.Error):
             b.execute("SELECT pgwire_advisory('unlock_all', 1, 'adv_a', NULL, 0)")
         assert a2.execute("SELECT pg_try_advisory_lock(9)").fetchone() == (False,)
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_transaction_level_locks_end_with_the_transaction(host, extended):
+    """pg_advisory_xact_lock and kin: held until the transaction ends (COMMIT, ROLLBACK, or the
+    implicit transaction of a statement outside a block), untouched by pg_advisory_unlock."""
+    run = (lambda c, sql: c.execute(sql, ())) if extended else (lambda c, sql: c.execute(sql))
+    with connect(host) as a, connect(host) as b:
+        a.execute("BEGIN")
+        assert run(a, "SELECT pg_advisory_xact_lock(55)").fetchone() == ("",)
+        assert run(a, "SELECT pg_try_advisory_xact_lock_shared(56)").fetchone() == (True,)
+        assert run(a, "SELECT pg_advisory_unlock(55)").fetchone() == (False,), "not a session-level lock"
+        run(a, "SELECT pg_advisory_unlock_all()")
+        assert run(b, "SELECT pg_try_advisory_lock(55)").fetchone() == (False,)
+        assert run(b, "SELECT pg_try_advisory_lock_shared(56)").fetchone() == (True,)
+        assert run(b, "SELECT pg_try_advisory_lock(56)").fetchone() == (False,)
+        a.execute("COMMIT")
+        assert run(b, "SELECT pg_try_advisory_lock(55)").fetchone() == (True,)
+        run(b, "SELECT pg_advisory_unlock_all()")
+        # Outside a block, the statement's own transaction holds it.
+        assert run(a, "SELECT pg_try_advisory_xact_lock(57)").fetchone() == (True,)
+        assert run(b, "SELECT pg_try_advisory_xact_lock(57)").fetchone() == (True,)
+        # A failed transaction rolled back lets go too; a waiter gets it then.
+        a.execute("BEGIN")
+        run(a, "SELECT pg_advisory_xact_lock(58)")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            run(a, "SELECT 1 / 0")
+        a.execute("ROLLBACK")
+        assert run(b, "SELECT pg_try_advisory_xact_lock(58)").fetchone() == (True,)
