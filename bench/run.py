@@ -6,7 +6,7 @@ host serving pgwire, loads the same rows into both, runs every measurement on th
 alternately (A B A B ...), and reports medians and ratios (pgwire / PostgreSQL) as JSON and a
 markdown table under bench/results/.
 
-usage: run.py [--quick] [--repeats N]
+usage: run.py [--quick] [--repeats N] [--only PART,...]   (parts: select1, fetch, idle, analytics)
 """
 import argparse
 import datetime
@@ -75,6 +75,7 @@ class Postgres:
         with open(os.path.join(self.dir, "postgresql.conf"), "a") as f:
             f.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{workdir}'\n"
                     "max_connections = 300\nfsync = off\nsynchronous_commit = off\nshared_buffers = '256MB'\n"
+                    "work_mem = '64MB'\n"
                     "password_encryption = 'scram-sha-256'\n")
         self.run(pg_bin("pg_ctl"), "-D", self.dir, "-l", os.path.join(workdir, "pg.log"), "-w", "start")
 
@@ -251,7 +252,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="a one-minute smoke run")
     parser.add_argument("--repeats", type=int)
+    parser.add_argument("--only", help="comma-separated parts to run (default: all); a partial run "
+                        "writes results/partial.{json,md}, not latest")
     args = parser.parse_args()
+    parts = set(args.only.split(",")) if args.only else {"select1", "fetch", "idle", "analytics"}
     repeats = args.repeats or (1 if args.quick else 5)
     rows = 500_000 if args.quick else 5_000_000
     if not os.path.exists(EXTENSION):
@@ -266,20 +270,33 @@ def main():
         pg.stop()
         raise
     try:
-        print("loading ...", flush=True)
-        duck.sql(f"CREATE TABLE bench_rows AS {ROWS_SQL['duckdb'].format(n=rows)}")
-        pg.psql(f"CREATE TABLE bench_rows AS {ROWS_SQL['postgres'].format(n=rows)}")
-        pg.psql("VACUUM ANALYZE bench_rows")
-        lower_bound_db = os.path.join(workdir, "lower.duckdb")
         import duckdb
 
-        with duckdb.connect(lower_bound_db) as con:
-            con.execute(f"CREATE TABLE bench_rows AS {ROWS_SQL['duckdb'].format(n=rows)}")
+        lower_bound_db = os.path.join(workdir, "lower.duckdb")
+        if "fetch" in parts:
+            print("loading ...", flush=True)
+            duck.sql(f"CREATE TABLE bench_rows AS {ROWS_SQL['duckdb'].format(n=rows)}")
+            pg.psql(f"CREATE TABLE bench_rows AS {ROWS_SQL['postgres'].format(n=rows)}")
+            pg.psql("VACUUM ANALYZE bench_rows")
+            with duckdb.connect(lower_bound_db) as con:
+                con.execute(f"CREATE TABLE bench_rows AS {ROWS_SQL['duckdb'].format(n=rows)}")
         bench = Bench({"pgwire": duck, "postgres": pg}, repeats, args.quick, workdir)
-        bench.select1()
-        bench.fetch(lower_bound_db)
-        bench.idle_and_busy()
-        bench.results["workspace_vs_owner"] = "not measured: workspaces do not exist yet"
+        if "select1" in parts:
+            bench.select1()
+        if "fetch" in parts:
+            bench.fetch(lower_bound_db)
+        if "idle" in parts:
+            bench.idle_and_busy()
+        if "analytics" in parts:
+            import analytics
+
+            fact_rows = 1_000_000 if args.quick else 10_000_000
+            print(f"loading the analytical tables ({fact_rows:,} sales) ...", flush=True)
+            with duckdb.connect(os.path.join(workdir, "analytics.duckdb")) as in_process:
+                analytics.load(duck, pg, in_process, fact_rows)
+                analytics.run(bench, in_process)
+            bench.results["analytics_fact_rows"] = fact_rows
+        bench.results["workspace_vs_owner"] = "not measured yet"
     finally:
         duck.stop()
         pg.stop()
@@ -291,7 +308,7 @@ def main():
         "results": bench.results,
     }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    name = "quick" if args.quick else "latest"
+    name = "partial" if args.only else "quick" if args.quick else "latest"
     with open(os.path.join(HERE, "results", f"{name}.json"), "w") as f:
         json.dump(report, f, indent=2)
     with open(os.path.join(HERE, "results", f"{name}.md"), "w") as f:
@@ -316,6 +333,19 @@ def markdown(report):
         lines += ["", f"In-process DuckDB (fetched to Arrow): {r['fetch_in_process_arrow_seconds']['median']:.3f} s. "
                   "pgwire time / in-process time (target for \\copy: <= 1.5): "
                   + ", ".join(f"{k} {v:.2f}" for k, v in r["wire_overhead_vs_in_process"].items())]
+    if "analytics" in r:
+        a = r["analytics"]
+        lines += ["", f"Analytical workload ({r['analytics_fact_rows']:,} sales rows; time ratio pgwire / PostgreSQL, "
+                  f"target geometric mean <= 0.1, each <= 0.5): geometric mean {a['geometric_mean_ratio']:.3f}, "
+                  f"worst {a['worst_ratio']:.3f}.", "",
+                  "| query | rows | psql pgwire s | psql PostgreSQL s | ratio | psycopg pgwire s | psycopg PostgreSQL s "
+                  "| ratio | in process s | pgwire psycopg / in process |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for name, q in a["queries"].items():
+            p, y = q["psql"], q["psycopg"]
+            lines.append(f"| {name} | {q['rows']} | {p['pgwire']:.3f} | {p['postgres']:.3f} | "
+                         f"{p['pgwire'] / p['postgres']:.3f} | {y['pgwire']:.3f} | {y['postgres']:.3f} | "
+                         f"{y['pgwire'] / y['postgres']:.3f} | {q['in_process_seconds']:.3f} | "
+                         f"{y['pgwire'] / q['in_process_seconds']:.2f} |")
     if "idle_and_busy" in r:
         lines += ["", "| server | idle sessions | KB per idle session (PSS) | 8 busy: tps | 8 busy: latency ms |",
                   "|---|---|---|---|---|"]
