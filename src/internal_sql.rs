@@ -1,5 +1,5 @@
-//! Small internal queries (pool resets, DISCARD, metadata, watchdog) whose results we read as text, with
-//! the same encoder that writes values to clients.
+//! Small internal queries (pool resets, DISCARD, metadata, watchdog) whose results we read as
+//! text, with the same encoder that writes values to clients.
 
 use bytes::BytesMut;
 

@@ -15,6 +15,7 @@ from conftest import PASSWORD, Host, both_hosts_with, require
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPLAYS = os.path.join(HERE, "replays")
 JAR = "/usr/share/java/postgresql.jar"
+DEV_CERT = os.path.join(HERE, "..", "..", "scripts", "dev_cert.sh")
 
 SCHEMA = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -58,10 +59,10 @@ def replay_class(tmp_path_factory):
     return out
 
 
-def jdbc_replay(classes, port, user, password, dbname, name):
+def jdbc_replay(classes, port, user, password, dbname, name, url_parameters=""):
     """{block: (columns, rows)} of a replay through pgjdbc; a failed block fails the test."""
     out = subprocess.run(["java", "-cp", f"{classes}:{JAR}", "Replay", str(port), user, password, dbname,
-                          os.path.join(REPLAYS, name)], capture_output=True, text=True, timeout=180)
+                          os.path.join(REPLAYS, name), url_parameters], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     answers, failed = {}, []
     for line in out.stdout.splitlines():
@@ -201,20 +202,23 @@ def test_grafana_query_editor(server):
     assert sorted(a["columns"][0]) == [("amount", "numeric"), ("customer_id", "integer"), ("id", "integer")]
 
 
-def test_tools_in_a_workspace_see_only_it(replay_class):
-    """The same replays as a workspace's user: every query answers, about the workspace only."""
-    h = Host()
+def test_tools_in_a_workspace_see_only_it(replay_class, tmp_path):
+    """The same replays as a workspace's user over TLS (the server requires it): every query
+    answers, about the workspace only."""
+    subprocess.run(["bash", DEV_CERT, str(tmp_path)], check=True, capture_output=True)
+    h = Host(start_args=f"0, password := 'pw', tls_cert := '{tmp_path}/server.crt', "
+                        f"tls_key := '{tmp_path}/server.key', require_tls := true")
     try:
         h.sql("CREATE TABLE owner_secret (x INTEGER)")
         h.sql("SELECT * FROM pgwire_create_workspace('rp_ws', path := ':memory:')")
         [[user, password]] = h.sql("SELECT name, password FROM pgwire_create_user(workspace := 'rp_ws')")
-        dsn = h.dsn(user=user, password=password, dbname="rp_ws")
+        dsn = h.dsn(user=user, password=password, dbname="rp_ws", sslmode="require")
         with psycopg.connect(dsn, autocommit=True) as conn:
             for statement in SCHEMA.split(";"):
                 conn.execute(statement)
-        a = jdbc_replay(replay_class, h.port, user, password, "rp_ws", "dbeaver.sql")
+        a = jdbc_replay(replay_class, h.port, user, password, "rp_ws", "dbeaver.sql", "sslmode=require")
         check_dbeaver(a, "rp_ws", workspace=True)
-        m = jdbc_replay(replay_class, h.port, user, password, "rp_ws", "metabase.sql")
+        m = jdbc_replay(replay_class, h.port, user, password, "rp_ws", "metabase.sql", "sslmode=require")
         everything = repr(a) + repr(m)
         assert "owner_secret" not in everything and "pgwire" not in everything.replace("pgwire 0.", "")
         assert {r["table"] for r in by_name(m["privileges"])} == {"customers", "orders", "big_orders"}

@@ -10,7 +10,7 @@ import java.util.*;
  * SQLSTATE TAB message. Exits 0 either way: the test decides what must hold. "{db}" in a block
  * (its text or a bound value) is the database connected to.
  *
- * usage: Replay PORT USER PASSWORD DATABASE FILE
+ * usage: Replay PORT USER PASSWORD DATABASE FILE [URL_PARAMETERS]   (e.g. sslmode=require)
  */
 public class Replay {
     record Block(String name, List<String[]> binds, String sql) {}
@@ -63,7 +63,8 @@ public class Replay {
     }
 
     public static void main(String[] args) throws Exception {
-        String url = "jdbc:postgresql://127.0.0.1:" + args[0] + "/" + args[3];
+        String parameters = args.length > 5 && !args[5].isEmpty() ? "?" + args[5] : "";
+        String url = "jdbc:postgresql://127.0.0.1:" + args[0] + "/" + args[3] + parameters;
         String text = Files.readString(Path.of(args[4]));
         try (Connection c = DriverManager.getConnection(url, args[1], args[2])) {
             for (Block b : blocks(text)) {
