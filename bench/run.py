@@ -292,9 +292,8 @@ def main():
 
             fact_rows = 1_000_000 if args.quick else 10_000_000
             print(f"loading the analytical tables ({fact_rows:,} sales) ...", flush=True)
-            with duckdb.connect(os.path.join(workdir, "analytics.duckdb")) as in_process:
-                analytics.load(duck, pg, in_process, fact_rows)
-                analytics.run(bench, in_process)
+            analytics.load(duck, pg, fact_rows)
+            analytics.run(bench)
             bench.results["analytics_fact_rows"] = fact_rows
         bench.results["workspace_vs_owner"] = "not measured yet"
     finally:

@@ -45,6 +45,15 @@ class Host:
             raise RuntimeError(answer["error"])
         return answer["rows"]
 
+    def time(self, query):
+        """Seconds the host takes to run a query and fetch its rows, in its own process."""
+        self.proc.stdin.write(json.dumps({"time": query}) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer["seconds"]
+
     def dsn(self, user="duckdb", password=PASSWORD, **extra):
         parts = {"host": "127.0.0.1", "port": self.port, "user": user, "password": password, "dbname": "memory"}
         parts.update(extra)

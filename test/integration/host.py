@@ -3,7 +3,9 @@
 
 Opens a database, loads the extension, starts the server, prints one JSON line with what
 pgwire_start returned, then runs SQL sent as JSON lines on stdin ({"sql": ...}) and answers each
-with a JSON line ({"rows": [...]} or {"error": ...}). EOF on stdin closes the database and exits.
+with a JSON line ({"rows": [...]} or {"error": ...}); {"time": sql} answers {"seconds": s}, the
+time the host itself takes to run it and fetch its rows (the bench's in-process bound, on
+the same database). EOF on stdin closes the database and exits.
 
 usage: host.py EXTENSION DATABASE [PGWIRE_START_ARGS]
 """
@@ -27,6 +29,13 @@ def main():
     for line in sys.stdin:
         request = json.loads(line)
         try:
+            if "time" in request:
+                import time
+
+                start = time.perf_counter()
+                con.execute(request["time"]).fetchall()
+                print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+                continue
             rows = con.execute(request["sql"]).fetchall()
             print(json.dumps({"rows": rows}, default=str), flush=True)
         except Exception as e:  # report, keep serving
