@@ -81,12 +81,12 @@ CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_total_relation_size(relation) AS 0
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_table_size(relation) AS 0::BIGINT
 ;
 -- An SQL identifier's parts: quoted ones as written, others lower-cased (Grafana's column list).
-CREATE OR REPLACE MACRO pgwire_catalog.{s}.parse_ident(arg_name) AS
-    list_transform(string_split(arg_name, '.'), lambda p: CASE WHEN p LIKE '"%"' THEN replace(p[2:-2], '""', '"')
-                                                                ELSE lower(trim(p)) END),
-    (arg_name, arg_strict) AS
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.identifier_parts(arg_name) AS
     list_transform(string_split(arg_name, '.'), lambda p: CASE WHEN p LIKE '"%"' THEN replace(p[2:-2], '""', '"')
                                                                 ELSE lower(trim(p)) END)
+;
+CREATE OR REPLACE MACRO pgwire_catalog.{s}.parse_ident(arg_name) AS pgwire_catalog.{s}.identifier_parts(arg_name),
+    (arg_name, arg_strict) AS pgwire_catalog.{s}.identifier_parts(arg_name)
 ;
 -- The one tablespace, pg_default, lives in the data directory: PostgreSQL answers ''.
 CREATE OR REPLACE MACRO pgwire_catalog.{s}.pg_tablespace_location(tablespace_oid) AS ''

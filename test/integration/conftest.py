@@ -36,23 +36,22 @@ class Host:
         self.started = json.loads(line)
         self.port = self.started["port"]
 
-    def sql(self, query):
-        """Run SQL in the host itself (as the CLI user would) and return its rows."""
-        self.proc.stdin.write(json.dumps({"sql": query}) + "\n")
+    def ask(self, request):
+        """One request to host.py (a JSON line) and its answer; its error raised here."""
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())
         if "error" in answer:
             raise RuntimeError(answer["error"])
-        return answer["rows"]
+        return answer
+
+    def sql(self, query):
+        """Run SQL in the host itself (as the CLI user would) and return its rows."""
+        return self.ask({"sql": query})["rows"]
 
     def time(self, query):
         """Seconds the host takes to run a query and fetch its rows, in its own process."""
-        self.proc.stdin.write(json.dumps({"time": query}) + "\n")
-        self.proc.stdin.flush()
-        answer = json.loads(self.proc.stdout.readline())
-        if "error" in answer:
-            raise RuntimeError(answer["error"])
-        return answer["seconds"]
+        return self.ask({"time": query})["seconds"]
 
     def dsn(self, user="duckdb", password=PASSWORD, **extra):
         parts = {"host": "127.0.0.1", "port": self.port, "user": user, "password": password, "dbname": "memory"}
